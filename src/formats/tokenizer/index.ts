@@ -1,0 +1,3 @@
+export { tokenizerToGgufMetadata } from "./tokenizerToGgufMetadata.js";
+export { TokenType } from "./tokenType.js";
+export { O200K_SPLIT_REGEX } from "./detectPreTokenizer.js";
