@@ -1,0 +1,38 @@
+import { Command } from "commander";
+import { action, interruptSignal, printJson, resolveWorkDir } from "./common.js";
+
+export function buildCommand(): Command {
+  return new Command("build")
+    .description("build a deployable variant: run the variant's pipeline stages, resuming from the cache")
+    .requiredOption("--variant <name>", "variant to build (see `oss-prep list`), or a pipeline .yaml file")
+    .option("--model <name|dir>", "model: a known name (gpt-oss-20b, demo) or a local checkpoint directory", "gpt-oss-20b")
+    .option("--out <dir>", "directory for the artifacts and manifest.json (default: <work dir>/builds/<model>-<variant>)")
+    .option("--only <stage...>", "run only these stages (ids or names); others are taken from the cache")
+    .option("--force", "re-run the selected stages even when cached")
+    .option("--work-dir <dir>", "cache and work directory (default: $OSS_PREP_HOME or ~/.cache/oss-prep)")
+    .option("--json", "print the build manifest as JSON on stdout")
+    .action(
+      action(async (opts: { variant: string; model: string; out?: string; only?: string[]; force?: boolean; workDir?: string; json?: boolean }) => {
+        const { resolvePipeline } = await import("../pipeline/pipelineSpec.js");
+        const { resolveModel } = await import("../pipeline/modelSpec.js");
+        const { runBuild } = await import("../pipeline/runBuild.js");
+        const { resolve } = await import("node:path");
+        const pipeline = await resolvePipeline(opts.variant);
+        const model = await resolveModel(opts.model);
+        const result = await runBuild({
+          pipeline,
+          model,
+          workDir: resolveWorkDir(opts.workDir),
+          outDir: opts.out ? resolve(opts.out) : undefined,
+          only: opts.only,
+          force: opts.force,
+          signal: interruptSignal(),
+        });
+        if (opts.json) printJson(result.manifest);
+        else {
+          const { renderBuildSummary } = await import("./renderManifest.js");
+          process.stderr.write(renderBuildSummary(result.manifest, result.buildDir));
+        }
+      }),
+    );
+}

@@ -1,0 +1,30 @@
+import { Command } from "commander";
+import { action, printJson } from "./common.js";
+
+export function listCommand(): Command {
+  return new Command("list")
+    .description("list known models and variants")
+    .option("--json", "machine-readable output")
+    .action(
+      action(async (opts: { json?: boolean }) => {
+        const { listModelSpecs, describeSource } = await import("../pipeline/modelSpec.js");
+        const { listPipelineSpecs } = await import("../pipeline/pipelineSpec.js");
+        const models = await listModelSpecs();
+        const pipelines = await listPipelineSpecs();
+        if (opts.json) {
+          printJson({
+            models: models.map((m) => ({ name: m.name, description: m.description, source: m.source })),
+            variants: pipelines.map((p) => ({ name: p.name, description: p.description, stages: p.stages.map((s) => s.id) })),
+          });
+          return;
+        }
+        const lines = ["Models:"];
+        for (const m of models) lines.push(`  ${m.name.padEnd(14)} ${describeSource(m.source)}${m.description ? ` — ${m.description}` : ""}`);
+        lines.push("  ./dir          any local checkpoint directory (--model ./path)", "", "Variants:");
+        for (const p of pipelines) {
+          lines.push(`  ${p.name.padEnd(14)} ${p.stages.map((s) => s.id).join(" → ")}${p.description ? `\n  ${"".padEnd(14)} ${p.description}` : ""}`);
+        }
+        process.stdout.write(lines.join("\n") + "\n");
+      }),
+    );
+}

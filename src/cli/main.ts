@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * oss-prep command line. Commands are declared here cheaply; each action imports its heavy
+ * modules (llama.cpp, koffi, the Hub client) only when it runs, so `--help` stays fast.
+ */
+import { Command, CommanderError } from "commander";
+import { setLogOptions } from "../util/log.js";
+import { buildCommand } from "./build.js";
+import { inspectCommand } from "./inspect.js";
+import { listCommand } from "./list.js";
+
+export function createProgram(): Command {
+  const program = new Command("oss-prep")
+    .description("Prepare openai/gpt-oss-20b for deployment: download, convert to GGUF, quantize, evaluate, measure VRAM, publish")
+    .version(process.env.npm_package_version ?? "0.1.0")
+    .option("--verbose", "show stack traces and debug logs")
+    .option("--quiet", "only warnings and errors on stderr")
+    .hook("preAction", (cmd) => {
+      const opts = cmd.optsWithGlobals() as { verbose?: boolean; quiet?: boolean };
+      setLogOptions({ verbose: opts.verbose, quiet: opts.quiet });
+    });
+  for (const command of [buildCommand(), inspectCommand(), listCommand()]) program.addCommand(command);
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const sub of program.commands) sub.exitOverride();
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit 0; every other parse problem is a usage error
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    throw error;
+  }
+}
+
+await main();

@@ -1,0 +1,117 @@
+/**
+ * Variants are declared in pipelines/*.yaml as an ordered list of stages with parameters.
+ * Loading validates everything up front — stage names, params, input wiring — so that a typo
+ * fails before hours of work, naming the file and the key.
+ */
+import { readdir } from "node:fs/promises";
+import { join as joinPath } from "node:path";
+import { InvalidInputError, UsageError } from "../errors.js";
+import { packageRoot } from "../util/paths.js";
+import { stageDefinition, stageNames } from "./stageRegistry.js";
+import type { StageDefinition } from "./types.js";
+import { type Fields, join, optionalString, readYamlObject, rejectUnknownKeys, requireString } from "./yamlFields.js";
+
+export interface PipelineStage {
+  /** Unique within the pipeline; defaults to the stage name. */
+  id: string;
+  definition: StageDefinition<unknown>;
+  params: unknown;
+  /** The raw params as written, recorded in the manifest. */
+  rawParams: Record<string, unknown>;
+  /** Input slot → id of the stage whose output feeds it. */
+  inputs: Record<string, string>;
+}
+
+export interface PipelineSpec {
+  name: string;
+  description?: string;
+  file: string;
+  stages: PipelineStage[];
+}
+
+export function pipelinesDir(): string {
+  return joinPath(packageRoot(), "pipelines");
+}
+
+export async function loadPipelineSpecFile(file: string): Promise<PipelineSpec> {
+  const doc = await readYamlObject(file);
+  rejectUnknownKeys(doc, ["name", "description", "stages"], file, "");
+  const name = requireString(doc, "name", file, "");
+  const rawStages = doc.stages;
+  if (!Array.isArray(rawStages) || rawStages.length === 0) {
+    throw new InvalidInputError(file, "expected a non-empty list of stages", "stages");
+  }
+  const stages: PipelineStage[] = [];
+  rawStages.forEach((raw: unknown, index) => {
+    const at = join("stages", index);
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      throw new InvalidInputError(file, "expected a mapping with a `stage` key", at);
+    }
+    const entry = raw as Fields;
+    rejectUnknownKeys(entry, ["stage", "id", "with", "inputs"], file, at);
+    const stageName = requireString(entry, "stage", file, at);
+    const definition = stageDefinition(stageName);
+    if (!definition) {
+      throw new InvalidInputError(file, `unknown stage ${JSON.stringify(stageName)} (known: ${stageNames().join(", ")})`, join(at, "stage"));
+    }
+    const id = optionalString(entry, "id", file, at) ?? stageName;
+    if (stages.some((s) => s.id === id)) throw new InvalidInputError(file, `duplicate stage id ${JSON.stringify(id)}`, join(at, "id"));
+    const withRaw = entry.with ?? {};
+    if (withRaw === null || typeof withRaw !== "object" || Array.isArray(withRaw)) {
+      throw new InvalidInputError(file, "expected a mapping of parameters", join(at, "with"));
+    }
+    const params = definition.parseParams(withRaw as Fields, { file, key: join(at, "with") });
+    const inputs = resolveInputs(definition, entry.inputs, stages, file, at);
+    stages.push({ id, definition, params, rawParams: withRaw as Record<string, unknown>, inputs });
+  });
+  return { name, description: optionalString(doc, "description", file, ""), file, stages };
+}
+
+/** Wire each input slot to an explicit stage id, or to the nearest earlier stage producing that kind. */
+function resolveInputs(
+  definition: StageDefinition<unknown>,
+  rawInputs: unknown,
+  earlier: PipelineStage[],
+  file: string,
+  at: string,
+): Record<string, string> {
+  const explicit: Fields = rawInputs === undefined ? {} : (rawInputs as Fields);
+  if (rawInputs !== undefined && (rawInputs === null || typeof rawInputs !== "object" || Array.isArray(rawInputs))) {
+    throw new InvalidInputError(file, "expected a mapping of input slot to stage id", join(at, "inputs"));
+  }
+  rejectUnknownKeys(explicit, definition.inputs.map((i) => i.name), file, join(at, "inputs"));
+  const wired: Record<string, string> = {};
+  for (const slot of definition.inputs) {
+    const named = explicit[slot.name];
+    if (named !== undefined) {
+      const producer = earlier.find((s) => s.id === named);
+      const key = join(join(at, "inputs"), slot.name);
+      if (!producer) throw new InvalidInputError(file, `no earlier stage with id ${JSON.stringify(named)}`, key);
+      if (!producer.definition.outputs.some((o) => o.kind === slot.kind)) {
+        throw new InvalidInputError(file, `stage ${JSON.stringify(named)} produces no ${slot.kind}`, key);
+      }
+      wired[slot.name] = producer.id;
+      continue;
+    }
+    const producer = [...earlier].reverse().find((s) => s.definition.outputs.some((o) => o.kind === slot.kind));
+    if (producer) wired[slot.name] = producer.id;
+    else if (!slot.optional) {
+      throw new InvalidInputError(file, `stage ${definition.name} needs a ${slot.kind} input and no earlier stage produces one`, at);
+    }
+  }
+  return wired;
+}
+
+export async function listPipelineSpecs(): Promise<PipelineSpec[]> {
+  const dir = pipelinesDir();
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
+  return Promise.all(files.map((f) => loadPipelineSpecFile(joinPath(dir, f))));
+}
+
+export async function resolvePipeline(variant: string): Promise<PipelineSpec> {
+  if (variant.endsWith(".yaml")) return loadPipelineSpecFile(variant);
+  const all = await listPipelineSpecs();
+  const found = all.find((p) => p.name === variant);
+  if (!found) throw new UsageError(`unknown variant ${JSON.stringify(variant)} (known: ${all.map((p) => p.name).join(", ")})`);
+  return found;
+}

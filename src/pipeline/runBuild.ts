@@ -1,0 +1,317 @@
+/**
+ * The stage engine. For each stage of a pipeline: resolve inputs from earlier stages, hash
+ * (stage name, version, params, input digests) into a cache key, and either reuse the finished
+ * output in the cache or run the stage into a partial directory that is renamed into place only
+ * when complete. A `stage.json` written last marks completion, so a build killed at any moment
+ * (SIGINT or SIGKILL) resumes at the first unfinished stage and never trusts a partial output.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { link, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { basename, isAbsolute, join, relative } from "node:path";
+import { OssPrepError } from "../errors.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { logWarn } from "../util/log.js";
+import { machineThreads } from "../util/threads.js";
+import { DigestCache, describeArtifact } from "./artifacts.js";
+import { type BuildManifest, type ManifestArtifact, type ManifestStage, toolVersions } from "./manifest.js";
+import type { ModelSpec } from "./modelSpec.js";
+import type { PipelineSpec, PipelineStage } from "./pipelineSpec.js";
+import { defaultStepRunner, type StepRunner } from "./progress.js";
+import type { Artifact, StageResult } from "./types.js";
+
+export interface BuildOptions {
+  pipeline: PipelineSpec;
+  model: ModelSpec;
+  workDir: string;
+  /** Where artifacts and manifest.json go; default `<workDir>/builds/<model>-<variant>`. */
+  outDir?: string;
+  /** Run only these stages (ids or stage names); the others are taken from the cache when needed. */
+  only?: string[];
+  /** Re-run the selected stages even when their output is cached. */
+  force?: boolean;
+  runner?: StepRunner;
+  signal?: AbortSignal;
+  threads?: number;
+}
+
+export interface BuildResult {
+  buildDir: string;
+  manifestPath: string;
+  manifest: BuildManifest;
+}
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+}
+
+export function stageCacheKey(params: {
+  stage: string;
+  version: number;
+  params: unknown;
+  inputs: Record<string, string>;
+  extra?: unknown;
+}): string {
+  return createHash("sha256").update(canonicalJson(params)).digest("hex").slice(0, 24);
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Remove partial directories left by killed builds (their owner process is gone). */
+async function removeStalePartials(stageRoot: string): Promise<void> {
+  for (const entry of await readdir(stageRoot).catch(() => [] as string[])) {
+    const match = /^\.partial-.*-(\d+)-[0-9a-f]+$/.exec(entry);
+    if (match && !isProcessAlive(Number(match[1]))) await rm(join(stageRoot, entry), { recursive: true, force: true });
+  }
+}
+
+async function readStageRecord(dir: string): Promise<ManifestStage | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, "stage.json"), "utf8")) as ManifestStage;
+  } catch {
+    return undefined; // no record: the directory is not a finished stage
+  }
+}
+
+/** Samples RSS while a stage runs; the process high-water mark settles it when the stage set a new one. */
+function startMemorySampler(): () => number {
+  const startMax = process.resourceUsage().maxRSS * 1024;
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 100);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    const endMax = process.resourceUsage().maxRSS * 1024;
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return endMax > startMax ? endMax : peak;
+  };
+}
+
+async function linkInto(source: string, target: string): Promise<void> {
+  await mkdir(join(target, ".."), { recursive: true });
+  const tmp = join(target, "..", `.${basename(target)}.link-${process.pid}-${randomBytes(4).toString("hex")}`);
+  try {
+    await link(source, tmp);
+  } catch {
+    const { copyFile } = await import("node:fs/promises");
+    await copyFile(source, tmp); // another filesystem: hard links are impossible
+  }
+  await rename(tmp, target);
+}
+
+export async function runBuild(options: BuildOptions): Promise<BuildResult> {
+  const { pipeline, model, workDir } = options;
+  const threads = options.threads ?? machineThreads();
+  const buildDir = options.outDir ?? join(workDir, "builds", `${model.name}-${pipeline.name}`);
+  const signal = options.signal ?? new AbortController().signal;
+  const only = options.only?.length ? new Set(options.only) : undefined;
+  if (only) {
+    for (const name of only) {
+      if (!pipeline.stages.some((s) => s.id === name || s.definition.name === name)) {
+        throw new OssPrepError(`--only ${name}: no such stage in ${pipeline.file} (stages: ${pipeline.stages.map((s) => s.id).join(", ")})`);
+      }
+    }
+  }
+  await mkdir(join(workDir, "stages"), { recursive: true });
+  await mkdir(buildDir, { recursive: true });
+  const digests = new DigestCache(join(workDir, "digests.json"));
+  await digests.load();
+
+  const produced = new Map<string, Record<string, Artifact>>();
+  const records: ManifestStage[] = [];
+  const warnings: string[] = [];
+  const runner = options.runner ?? defaultStepRunner();
+
+  const selected = (s: PipelineStage) => !only || only.has(s.id) || only.has(s.definition.name) || s.definition.alwaysRun === true;
+
+  const resolveInputs = (stage: PipelineStage): Record<string, Artifact> | { missing: string } => {
+    const inputs: Record<string, Artifact> = {};
+    for (const slot of stage.definition.inputs) {
+      const from = stage.inputs[slot.name];
+      if (!from) continue;
+      const outputs = produced.get(from);
+      const artifact = outputs && Object.values(outputs).find((a) => a.kind === slot.kind);
+      if (!artifact) return { missing: from };
+      inputs[slot.name] = artifact;
+    }
+    return inputs;
+  };
+
+  const keyFor = (stage: PipelineStage, inputs: Record<string, Artifact>) =>
+    stageCacheKey({
+      stage: stage.definition.name,
+      version: stage.definition.version,
+      params: stage.params,
+      inputs: Object.fromEntries(Object.entries(inputs).map(([slot, a]) => [slot, a.digest])),
+      // The model source stage is keyed by the source itself (its output is re-verified every run).
+      extra: stage.definition.alwaysRun ? model.source : undefined,
+    });
+
+  const steps = pipeline.stages.map((stage) => ({
+    title: stage.id === stage.definition.name ? stage.id : `${stage.id} (${stage.definition.name})`,
+    run: async (report: Parameters<Parameters<StepRunner["run"]>[0][number]["run"]>[0]): Promise<string | void> => {
+      signal.throwIfAborted();
+      const inputs = resolveInputs(stage);
+      const stageRoot = join(workDir, "stages", stage.definition.name);
+      await mkdir(stageRoot, { recursive: true });
+      await removeStalePartials(stageRoot);
+      if ("missing" in inputs) {
+        if (!selected(stage)) return "skipped: not selected";
+        throw new OssPrepError(
+          `stage ${stage.id} needs the output of stage ${inputs.missing}, which is neither selected nor in the cache; run without --only or add --only ${inputs.missing}`,
+        );
+      }
+      const key = keyFor(stage, inputs);
+      const finalDir = join(stageRoot, key);
+      const forced = options.force === true && (!only || only.has(stage.id) || only.has(stage.definition.name));
+      const previous = await readStageRecord(finalDir);
+      if (previous && !forced && !stage.definition.alwaysRun) {
+        produced.set(stage.id, await loadOutputs(previous, finalDir));
+        records.push({ ...previous, id: stage.id, cached: true });
+        return "cached";
+      }
+      if (!selected(stage)) return "skipped: not selected";
+
+      const partialDir = join(stageRoot, `.partial-${key}-${process.pid}-${randomBytes(4).toString("hex")}`);
+      await mkdir(partialDir, { recursive: true });
+      const stageWarnings: string[] = [];
+      const startedAt = new Date();
+      const cpuStart = process.cpuUsage();
+      const stopSampler = startMemorySampler();
+      const t0 = performance.now();
+      let result: StageResult;
+      try {
+        const run = await stage.definition.load();
+        result = await run({
+          stageId: stage.id,
+          params: stage.params,
+          inputs,
+          model,
+          outDir: partialDir,
+          workDir,
+          threads,
+          signal,
+          progress: report,
+          log: (m) => report({ done: 0, detail: m }),
+          warn: (m) => {
+            stageWarnings.push(m);
+            logWarn(`${stage.id}: ${m}`);
+          },
+        });
+      } catch (error) {
+        stopSampler();
+        await rm(partialDir, { recursive: true, force: true });
+        throw error;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const peakRssBytes = stopSampler();
+      const cpu = process.cpuUsage(cpuStart);
+      stageWarnings.push(...(result.warnings ?? []));
+
+      // Publish: move any previous output away, rename the partial dir into place, then describe
+      // the outputs and write stage.json last (the completion marker).
+      if (existsSync(finalDir)) {
+        const old = join(stageRoot, `.partial-old-${key}-${process.pid}-${randomBytes(4).toString("hex")}`);
+        await rename(finalDir, old);
+        await rm(old, { recursive: true, force: true });
+      }
+      await rename(partialDir, finalDir);
+      const outputs: Record<string, Artifact> = {};
+      for (const [name, out] of Object.entries(result.outputs)) {
+        const path = isAbsolute(out.path) ? out.path : join(finalDir, out.path);
+        outputs[name] = await describeArtifact({ kind: out.kind, path, known: out.files, digests });
+      }
+      const record: ManifestStage = {
+        id: stage.id,
+        stage: stage.definition.name,
+        version: stage.definition.version,
+        cacheKey: key,
+        params: stage.rawParams,
+        cached: false,
+        startedAt: startedAt.toISOString(),
+        seconds,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        peakRssBytes,
+        inputs: Object.entries(inputs).map(([slot, a]) => ({ slot, from: stage.inputs[slot], digest: a.digest })),
+        outputs: Object.entries(outputs).map(([name, a]) => ({
+          name,
+          kind: a.kind,
+          path: isAbsolute(result.outputs[name].path) ? a.path : relative(finalDir, a.path),
+          files: a.files,
+          digest: a.digest,
+        })),
+        summary: result.summary,
+        warnings: stageWarnings,
+      };
+      await writeFileAtomic(join(finalDir, "stage.json"), JSON.stringify(record, null, 2));
+      await digests.save();
+      produced.set(stage.id, outputs);
+      records.push(record);
+    },
+  }));
+
+  await runner.run(steps);
+  await digests.save();
+
+  // Export: hard-link exported artifacts into the build dir and write the manifest beside them.
+  const exported: ManifestStage[] = [];
+  for (const record of records) {
+    const stage = pipeline.stages.find((s) => s.id === record.id)!;
+    const outputs = produced.get(record.id)!;
+    const manifestOutputs: ManifestArtifact[] = [];
+    for (const out of record.outputs) {
+      const artifact = outputs[out.name];
+      const declared = stage.definition.outputs.find((o) => o.name === out.name);
+      if (!declared?.exported) {
+        manifestOutputs.push({ ...out, path: artifact.path });
+        continue;
+      }
+      const info = await stat(artifact.path);
+      if (info.isFile()) {
+        await linkInto(artifact.path, join(buildDir, basename(artifact.path)));
+        manifestOutputs.push({ ...out, path: basename(artifact.path) });
+      } else {
+        for (const file of artifact.files) await linkInto(join(artifact.path, file.path), join(buildDir, stage.id, file.path));
+        manifestOutputs.push({ ...out, path: stage.id });
+      }
+    }
+    exported.push({ ...record, outputs: manifestOutputs });
+    warnings.push(...record.warnings.map((w) => `${record.id}: ${w}`));
+  }
+  const manifest: BuildManifest = {
+    schema: 1,
+    variant: pipeline.name,
+    pipelineFile: relative(process.cwd(), pipeline.file) || pipeline.file,
+    model: { name: model.name, source: { ...model.source } },
+    createdAt: new Date().toISOString(),
+    stages: exported,
+    tools: toolVersions(),
+    warnings,
+  };
+  const manifestPath = join(buildDir, "manifest.json");
+  await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
+  return { buildDir, manifestPath, manifest };
+}
+
+async function loadOutputs(record: ManifestStage, dir: string): Promise<Record<string, Artifact>> {
+  const outputs: Record<string, Artifact> = {};
+  for (const out of record.outputs) {
+    const path = isAbsolute(out.path) ? out.path : join(dir, out.path);
+    outputs[out.name] = { kind: out.kind, path, files: out.files, digest: out.digest };
+  }
+  return outputs;
+}

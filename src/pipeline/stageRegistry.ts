@@ -1,0 +1,21 @@
+/**
+ * Every stage that exists, by name. Definitions are light (params parsing, declared inputs and
+ * outputs); each stage's implementation is imported only when it runs.
+ */
+import type { StageDefinition } from "./types.js";
+import { sourceStage } from "../stages/source/definition.js";
+
+const STAGES: StageDefinition<any>[] = [sourceStage];
+
+export function registerStage(definition: StageDefinition<any>): void {
+  if (STAGES.some((s) => s.name === definition.name)) throw new Error(`stage ${definition.name} registered twice`);
+  STAGES.push(definition);
+}
+
+export function stageDefinition(name: string): StageDefinition<unknown> | undefined {
+  return STAGES.find((s) => s.name === name);
+}
+
+export function stageNames(): string[] {
+  return STAGES.map((s) => s.name);
+}

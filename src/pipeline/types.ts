@@ -1,0 +1,84 @@
+/**
+ * The stage contract. A stage declares typed inputs and outputs and a params parser; the engine
+ * resolves inputs from earlier stages, computes the cache key, runs the stage into a partial
+ * directory and publishes it atomically.
+ */
+import type { ModelSpec } from "./modelSpec.js";
+
+/** What an artifact is, so the engine can wire a stage's input to the nearest earlier producer. */
+export type ArtifactKind = "checkpoint" | "gguf" | "eval" | "vram" | "publish" | "report";
+
+/** One file of an artifact, with the digest that downstream cache keys are built from. */
+export interface ArtifactFile {
+  /** Path relative to the artifact root (for a single-file artifact: its base name). */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** A finished stage output: a directory or a single file, plus digests of its files. */
+export interface Artifact {
+  kind: ArtifactKind;
+  /** Absolute path of the artifact root: a directory (checkpoint, report) or a file (gguf). */
+  path: string;
+  files: ArtifactFile[];
+  /** sha256 over the sorted (path, sha256) list: the identity used in downstream cache keys. */
+  digest: string;
+}
+
+export interface ProgressUpdate {
+  done: number;
+  total?: number;
+  unit?: "bytes" | "tensors" | "questions" | "files" | "layers" | "steps";
+  /** What is being worked on, e.g. a tensor name. */
+  detail?: string;
+}
+
+export interface StageContext<P> {
+  stageId: string;
+  params: P;
+  inputs: Record<string, Artifact>;
+  model: ModelSpec;
+  /** Empty directory the stage writes its outputs into; renamed into the cache when the stage returns. */
+  outDir: string;
+  /** oss-prep's work directory (caches shared between builds, e.g. synthesized models). */
+  workDir: string;
+  threads: number;
+  signal: AbortSignal;
+  progress(update: ProgressUpdate): void;
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+export interface StageOutput {
+  kind: ArtifactKind;
+  /** Relative to outDir, or absolute for artifacts that live elsewhere (the Hugging Face cache). */
+  path: string;
+  /** Digests the stage already computed while writing (saves a second pass over large files). */
+  files?: ArtifactFile[];
+}
+
+export interface StageResult {
+  outputs: Record<string, StageOutput>;
+  /** Free-form facts for the manifest and the summary (sizes, types chosen, accuracy…). */
+  summary?: Record<string, unknown>;
+  warnings?: string[];
+}
+
+export interface StageDefinition<P = Record<string, unknown>> {
+  name: string;
+  /** Bumped whenever the stage's output for the same inputs and params changes: invalidates caches. */
+  version: number;
+  description: string;
+  inputs: Array<{ name: string; kind: ArtifactKind; optional?: boolean }>;
+  outputs: Array<{ name: string; kind: ArtifactKind; exported?: boolean }>;
+  /**
+   * Stages whose work is idempotent and cheap to verify (the model source) run every time;
+   * their output digest decides whether later stages are cached.
+   */
+  alwaysRun?: boolean;
+  /** Validate and normalise params from a pipeline file; throw InvalidInputError(file, problem, key). */
+  parseParams(raw: Record<string, unknown>, where: { file: string; key: string }): P;
+  /** Loaded lazily so that `--help` and pipeline validation never load heavy modules. */
+  load(): Promise<(ctx: StageContext<P>) => Promise<StageResult>>;
+}

@@ -1,0 +1,33 @@
+/**
+ * Encode a chunk of rows into a ggml type: float formats here (with the converter's rounding),
+ * quantized types through ggml's own kernels (quantizeRows, loaded only when needed).
+ */
+import { GgmlType } from "../../formats/gguf/ggmlTypes.js";
+import { f32ToBf16, f32ToF16, requantizeBf16 } from "../../formats/float/floatConversions.js";
+import { chunkToF32, type TensorChunk } from "./tensorChunks.js";
+
+function bytesOf(view: ArrayBufferView): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+export async function encodeChunk(params: {
+  chunk: TensorChunk;
+  type: GgmlType;
+  /** Importance matrix slice for these rows (nPerRow values), K-quants and friends. */
+  imatrix?: Float32Array;
+}): Promise<Buffer> {
+  const { chunk, type } = params;
+  switch (type) {
+    case GgmlType.MXFP4:
+      if (chunk.mxfp4) return chunk.mxfp4;
+      break; // requantizing floats to MXFP4: ggml's kernel below
+    case GgmlType.F32:
+      return bytesOf(chunkToF32(chunk));
+    case GgmlType.BF16:
+      return bytesOf(chunk.bf16 ? requantizeBf16(chunk.bf16) : f32ToBf16(chunkToF32(chunk)));
+    case GgmlType.F16:
+      return bytesOf(f32ToF16(chunkToF32(chunk)));
+  }
+  const { quantizeRows } = await import("../../quant/ggml/quantizeRows.js");
+  return quantizeRows({ type, src: chunkToF32(chunk), nRows: chunk.nRows, nPerRow: chunk.nPerRow, imatrix: params.imatrix });
+}

@@ -1,0 +1,152 @@
+/**
+ * Streams the values of one planned GGUF tensor out of the checkpoint in row chunks, so memory
+ * stays at a few chunks however large the tensor (token_embd of the real model is 1.2 GB in bf16,
+ * 2.3 GB as f32). A chunk carries what its encoders can use without extra work: the raw bf16 bits
+ * (bf16 → bf16 is a copy), f32 values, or ready ggml MXFP4 blocks (kept experts are never decoded).
+ */
+import { InvalidInputError } from "../../errors.js";
+import type { GgufTensorPlan } from "../../arch/gpt-oss/tensorMap.js";
+import { bf16ToF32, f16ToF32 } from "../../formats/float/floatConversions.js";
+import { dequantizeGgmlMxfp4 } from "../../formats/mxfp4/dequantizeGgmlMxfp4.js";
+import { repackHfMxfp4ToGgml } from "../../formats/mxfp4/repackHfMxfp4ToGgml.js";
+import { selectRows } from "../../formats/mxfp4/selectRows.js";
+import type { SafetensorsCheckpoint } from "../../formats/safetensors/index.js";
+
+export interface TensorChunk {
+  /** Rows in this chunk and elements per row (ggml ne0). */
+  nRows: number;
+  nPerRow: number;
+  /** Index of the first row in the tensor. */
+  firstRow: number;
+  /** For expert tensors chunked per expert: which expert (selects the imatrix slice). */
+  expert?: number;
+  bf16?: Uint16Array;
+  f32?: Float32Array;
+  /** ggml block_mxfp4 bytes of the rows. */
+  mxfp4?: Buffer;
+}
+
+/** Elements per chunk for float tensors: 8 Mi elements = 16 MiB of bf16, 32 MiB of f32. */
+const CHUNK_ELEMENTS = 8 << 20;
+
+function aligned(buffer: Buffer, bytesPerElement: number): ArrayBuffer | SharedArrayBuffer {
+  if (buffer.byteOffset % bytesPerElement === 0) return buffer.buffer;
+  const copy = Buffer.allocUnsafeSlow(buffer.length);
+  buffer.copy(copy);
+  return copy.buffer;
+}
+
+function toF32(chunk: TensorChunk): Float32Array {
+  if (chunk.f32) return chunk.f32;
+  if (chunk.bf16) return (chunk.f32 = bf16ToF32(chunk.bf16));
+  if (chunk.mxfp4) return (chunk.f32 = dequantizeGgmlMxfp4({ data: chunk.mxfp4 }));
+  throw new Error("empty chunk");
+}
+export { toF32 as chunkToF32 };
+
+function decodeFloat(buffer: Buffer, dtype: string, where: string, name: string): Pick<TensorChunk, "bf16" | "f32"> {
+  switch (dtype) {
+    case "BF16":
+      return { bf16: new Uint16Array(aligned(buffer, 2), buffer.byteOffset % 2 === 0 ? buffer.byteOffset : 0, buffer.length / 2) };
+    case "F16": {
+      const h = new Uint16Array(aligned(buffer, 2), buffer.byteOffset % 2 === 0 ? buffer.byteOffset : 0, buffer.length / 2);
+      return { f32: f16ToF32(h) };
+    }
+    case "F32":
+      return { f32: new Float32Array(aligned(buffer, 4), buffer.byteOffset % 4 === 0 ? buffer.byteOffset : 0, buffer.length / 4) };
+    default:
+      throw new InvalidInputError(where, `unsupported dtype ${dtype} for a float tensor`, name);
+  }
+}
+
+/**
+ * The fused gate_up blocks are read once per expert; the half for `up` (parity 1) is kept until the
+ * `up` tensor, which the plan always puts right after `gate`, asks for it. This avoids reading the
+ * largest tensors of the checkpoint twice, for at most half of one gate_up tensor in memory.
+ */
+export class FusedExpertCache {
+  private key: string | undefined;
+  private parts = new Map<number, { blocks: Buffer; scales: Buffer }>();
+
+  take(key: string, expert: number): { blocks: Buffer; scales: Buffer } | undefined {
+    if (this.key !== key) return undefined;
+    const part = this.parts.get(expert);
+    this.parts.delete(expert);
+    return part;
+  }
+
+  put(key: string, expert: number, part: { blocks: Buffer; scales: Buffer }): void {
+    if (this.key !== key) {
+      this.key = key;
+      this.parts.clear();
+    }
+    this.parts.set(expert, part);
+  }
+}
+
+export async function* tensorChunks(params: {
+  checkpoint: SafetensorsCheckpoint;
+  plan: GgufTensorPlan;
+  /** When true, MXFP4 experts come as ggml blocks only (no f32 decode). */
+  keepMxfp4: boolean;
+  fused: FusedExpertCache;
+  where: string;
+}): AsyncGenerator<TensorChunk> {
+  const { checkpoint, plan, where } = params;
+  const source = plan.source;
+  if (source.kind === "float") {
+    const info = checkpoint.get(source.tensor);
+    const bytesPerElement = source.dtype === "F32" ? 4 : 2;
+    if (source.lastAxisParity !== undefined) {
+      // fused gate_up bias [E, 2F]: gate = even elements, up = odd ones (small: read whole)
+      const buffer = await checkpoint.readTensor(source.tensor);
+      const selected = selectRows({ data: buffer, shape: info.shape, parity: source.lastAxisParity, axis: info.shape.length - 1, bytesPerElement });
+      const nPerRow = plan.shape[0];
+      yield { nRows: selected.data.length / bytesPerElement / nPerRow, nPerRow, firstRow: 0, ...decodeFloat(selected.data, source.dtype, where, source.tensor) };
+      return;
+    }
+    const nPerRow = plan.shape[0];
+    const totalRows = info.byteLength / bytesPerElement / nPerRow;
+    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / nPerRow));
+    for (let row = 0; row < totalRows; row += rowsPerChunk) {
+      const nRows = Math.min(rowsPerChunk, totalRows - row);
+      const start = row * nPerRow * bytesPerElement;
+      const buffer = await checkpoint.readTensorRange(source.tensor, start, start + nRows * nPerRow * bytesPerElement);
+      yield { nRows, nPerRow, firstRow: row, ...decodeFloat(buffer, source.dtype, where, source.tensor) };
+    }
+    return;
+  }
+
+  // MXFP4 experts, one expert per chunk
+  const { nExperts, rows, cols } = source;
+  const blocksPerRow = cols / 32;
+  const fusedRows = source.parity === undefined ? rows : 2 * rows;
+  const blockBytesPerExpert = fusedRows * blocksPerRow * 16;
+  const scaleBytesPerExpert = fusedRows * blocksPerRow;
+  for (let e = 0; e < nExperts; e++) {
+    let blocks: Buffer;
+    let scales: Buffer;
+    const cached = source.parity === 1 ? params.fused.take(source.blocks, e) : undefined;
+    if (cached) {
+      ({ blocks, scales } = cached);
+    } else {
+      const allBlocks = await checkpoint.readTensorRange(source.blocks, e * blockBytesPerExpert, (e + 1) * blockBytesPerExpert);
+      const allScales = await checkpoint.readTensorRange(source.scales, e * scaleBytesPerExpert, (e + 1) * scaleBytesPerExpert);
+      if (source.parity === undefined) {
+        blocks = allBlocks;
+        scales = allScales;
+      } else {
+        blocks = selectRows({ data: allBlocks, shape: [1, fusedRows, blocksPerRow, 16], parity: source.parity }).data;
+        scales = selectRows({ data: allScales, shape: [1, fusedRows, blocksPerRow], parity: source.parity }).data;
+        if (source.parity === 0) {
+          params.fused.put(source.blocks, e, {
+            blocks: selectRows({ data: allBlocks, shape: [1, fusedRows, blocksPerRow, 16], parity: 1 }).data,
+            scales: selectRows({ data: allScales, shape: [1, fusedRows, blocksPerRow], parity: 1 }).data,
+          });
+        }
+      }
+    }
+    const mxfp4 = repackHfMxfp4ToGgml({ blocks, scales, nBlocks: rows * blocksPerRow });
+    yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4 };
+  }
+}
