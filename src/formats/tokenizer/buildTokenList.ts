@@ -16,9 +16,13 @@ interface AddedToken {
  * - a model-vocabulary token is NORMAL;
  * - an added token is CONTROL when it is special or looks special (`<|…|>` etc.), otherwise
  *   USER_DEFINED with U+2581 (▁) replaced by a space. A non-normalized added token is first passed
- *   through encode→decode, which gives its content back unchanged (added tokens are matched whole and
- *   decoded verbatim), except for the clean-up of spaces before punctuation when tokenizer_config.json
- *   sets clean_up_tokenization_spaces.
+ *   through encode→decode, which gives its content back unchanged: added tokens are matched whole and
+ *   decoded verbatim, and transformers 5 ignores clean_up_tokenization_spaces for BPE tokenizers
+ *   (transformers 4 would have applied it; checked against transformers 5.17, which the reference
+ *   conversion uses).
+ * - a special token that tokenizer_config.json or special_tokens_map.json names (bos_token, pad_token,
+ *   additional_special_tokens, …) and that is only in the model vocabulary is made an added special
+ *   token by transformers, so it is CONTROL too.
  *
  * The ids of added tokens are the ones the tokenizers library assigns while loading tokenizer.json, not the
  * `id` fields: a token whose content is already in the model vocabulary keeps that id, any other takes
@@ -28,11 +32,13 @@ interface AddedToken {
 export function buildTokenList(params: {
   tokenizerJson: Record<string, unknown>;
   tokenizerConfig: Record<string, unknown> | undefined;
+  specialTokensMap: Record<string, unknown> | undefined;
   vocabSize: number;
   tokenizerPath: string;
   tokenizerConfigPath: string;
+  specialTokensMapPath: string;
 }): { tokens: string[]; tokenTypes: number[] } {
-  const { tokenizerJson, tokenizerConfig, vocabSize, tokenizerPath, tokenizerConfigPath } = params;
+  const { tokenizerJson, tokenizerConfig, specialTokensMap, vocabSize, tokenizerPath, tokenizerConfigPath, specialTokensMapPath } = params;
   if (!Number.isSafeInteger(vocabSize) || vocabSize <= 0) {
     throw new InvalidInputError("config.json", `vocab_size must be a positive integer, got ${vocabSize}`, "vocab_size");
   }
@@ -62,7 +68,10 @@ export function buildTokenList(params: {
   }
 
   const addedById = loadAddedTokens({ tokenizerJson, modelIdByContent, tokenizerPath });
-  checkTokenizerConfigAgrees({ tokenizerConfig, addedById, tokenizerConfigPath });
+  checkAddedTokensDecoder({ tokenizerConfig, addedById, tokenizerConfigPath });
+  for (const [source, path] of [[tokenizerConfig, tokenizerConfigPath], [specialTokensMap, specialTokensMapPath]] as const) {
+    addNamedSpecialTokens({ source, path, addedById, modelIdByContent });
+  }
 
   // get_vocab(with_added_tokens=True): added tokens override model entries of the same content. The
   // loader already gave such a token the model's id, so overriding only ever adds ids or keeps the text.
@@ -90,7 +99,6 @@ export function buildTokenList(params: {
     );
   }
 
-  const cleanUpSpaces = tokenizerConfig?.clean_up_tokenization_spaces === true;
   const tokens = new Array<string>(vocabSize);
   const tokenTypes = new Array<number>(vocabSize);
   for (let id = 0; id < vocabSize; id++) {
@@ -107,9 +115,7 @@ export function buildTokenList(params: {
       continue;
     }
     // llama.cpp assumes CONTROL and USER_DEFINED texts are pre-normalized, so the converter round-trips
-    // non-normalized added tokens through encode/decode; for a whole added token that is the identity
-    // apart from transformers' optional clean-up of tokenization spaces.
-    if (!added.normalized && cleanUpSpaces) text = cleanUpTokenizationSpaces(text);
+    // non-normalized added tokens through encode/decode; for a whole added token that is the identity.
     if (added.special || looksSpecial(text)) {
       tokenTypes[id] = TokenType.CONTROL;
     } else {
@@ -166,56 +172,76 @@ function loadAddedTokens(params: {
 }
 
 /**
- * transformers re-adds tokens that tokenizer_config.json describes differently from tokenizer.json
- * (added_tokens_decoder entries, and special tokens such as pad_token that are not added tokens yet),
- * which moves or retypes them in ways that differ between transformers versions. gpt-oss checkpoints
- * agree between the two files; refuse any that do not rather than guess which version's result to copy.
+ * transformers re-adds the tokens that tokenizer_config.json's added_tokens_decoder describes
+ * differently from tokenizer.json, which moves or retypes them in ways that differ between transformers
+ * versions. gpt-oss checkpoints agree between the two files; refuse any that do not rather than guess.
  */
-function checkTokenizerConfigAgrees(params: {
+function checkAddedTokensDecoder(params: {
   tokenizerConfig: Record<string, unknown> | undefined;
   addedById: Map<number, AddedToken>;
   tokenizerConfigPath: string;
 }): void {
   const { tokenizerConfig, addedById, tokenizerConfigPath } = params;
-  if (tokenizerConfig === undefined) return;
-  const decoder = tokenizerConfig.added_tokens_decoder;
-  if (typeof decoder === "object" && decoder !== null) {
-    for (const [idText, entry] of Object.entries(decoder as Record<string, unknown>)) {
-      const where = `added_tokens_decoder.${idText}`;
-      const record = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
-      const known = addedById.get(Number(idText));
-      if (known === undefined || known.content !== record.content) {
-        throw new InvalidInputError(
-          tokenizerConfigPath,
-          `describes ${JSON.stringify(record.content)} at id ${idText}, but tokenizer.json's added tokens ${known === undefined ? "have no such id" : `give it ${JSON.stringify(known.content)}`}`,
-          where,
-        );
-      }
-      if ((record.special !== undefined && record.special !== known.special) || (record.normalized !== undefined && record.normalized !== known.normalized)) {
-        throw new InvalidInputError(
-          tokenizerConfigPath,
-          `special/normalized flags of ${JSON.stringify(known.content)} differ from tokenizer.json's added_tokens`,
-          where,
-        );
-      }
+  const decoder = tokenizerConfig?.added_tokens_decoder;
+  if (typeof decoder !== "object" || decoder === null) return;
+  for (const [idText, entry] of Object.entries(decoder as Record<string, unknown>)) {
+    const where = `added_tokens_decoder.${idText}`;
+    const record = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
+    const known = addedById.get(Number(idText));
+    if (known === undefined || known.content !== record.content) {
+      throw new InvalidInputError(
+        tokenizerConfigPath,
+        `describes ${JSON.stringify(record.content)} at id ${idText}, but tokenizer.json's added tokens ${known === undefined ? "have no such id" : `give it ${JSON.stringify(known.content)}`}`,
+        where,
+      );
+    }
+    if ((record.special !== undefined && record.special !== known.special) || (record.normalized !== undefined && record.normalized !== known.normalized)) {
+      throw new InvalidInputError(
+        tokenizerConfigPath,
+        `special/normalized flags of ${JSON.stringify(known.content)} differ from tokenizer.json's added_tokens`,
+        where,
+      );
     }
   }
+}
+
+/**
+ * transformers makes every special token named in tokenizer_config.json / special_tokens_map.json an
+ * added special token when loading. One already added changes nothing; one that is only in the model
+ * vocabulary becomes special at its model id (so llama.cpp types it CONTROL); one that is nowhere would be
+ * appended after the vocabulary — that we refuse, since the ids it would take depend on loading order.
+ */
+function addNamedSpecialTokens(params: {
+  source: Record<string, unknown> | undefined;
+  path: string;
+  addedById: Map<number, AddedToken>;
+  modelIdByContent: Map<string, number>;
+}): void {
+  const { source, path, addedById, modelIdByContent } = params;
+  if (source === undefined) return;
   const addedContents = new Set<string>();
   for (const token of addedById.values()) addedContents.add(token.content);
-  const namedSpecials: Array<[string, unknown]> = [];
+  const named: Array<[string, unknown]> = [];
   for (const name of ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"]) {
-    namedSpecials.push([name, tokenizerConfig[name]]);
+    named.push([name, source[name]]);
   }
-  const extra = tokenizerConfig.additional_special_tokens;
-  if (Array.isArray(extra)) extra.forEach((value, index) => namedSpecials.push([`additional_special_tokens[${index}]`, value]));
-  for (const [name, value] of namedSpecials) {
+  for (const listName of ["additional_special_tokens", "extra_special_tokens"]) {
+    const list = source[listName];
+    if (Array.isArray(list)) list.forEach((value, index) => named.push([`${listName}[${index}]`, value]));
+  }
+  for (const [name, value] of named) {
     const content = typeof value === "string" ? value : typeof value === "object" && value !== null ? (value as Record<string, unknown>).content : undefined;
     if (typeof content !== "string" || content === "" || addedContents.has(content)) continue;
-    throw new InvalidInputError(
-      tokenizerConfigPath,
-      `special token ${JSON.stringify(content)} is not one of tokenizer.json's added_tokens; transformers would add it when loading, which this converter does not reproduce`,
-      name,
-    );
+    const modelId = modelIdByContent.get(content);
+    if (modelId === undefined) {
+      throw new InvalidInputError(
+        path,
+        `special token ${JSON.stringify(content)} is not in tokenizer.json; transformers would append it to the vocabulary when loading, which this converter does not reproduce`,
+        name,
+      );
+    }
+    addedById.set(modelId, { content, special: true, normalized: false });
+    addedContents.add(content);
   }
 }
 
@@ -229,19 +255,4 @@ function looksSpecial(text: string): boolean {
   if (text.startsWith("<\uff5c") && text.endsWith("\uff5c>")) return true; // deepseek-coder's fullwidth bars
   if (text.startsWith("<unused") && text.endsWith(">")) return true;
   return false;
-}
-
-/** transformers' clean_up_tokenization: drops the space the decoder leaves before punctuation and contractions. */
-function cleanUpTokenizationSpaces(text: string): string {
-  return text
-    .replaceAll(" .", ".")
-    .replaceAll(" ?", "?")
-    .replaceAll(" !", "!")
-    .replaceAll(" ,", ",")
-    .replaceAll(" ' ", "'")
-    .replaceAll(" n't", "n't")
-    .replaceAll(" 'm", "'m")
-    .replaceAll(" 's", "'s")
-    .replaceAll(" 've", "'ve")
-    .replaceAll(" 're", "'re");
 }

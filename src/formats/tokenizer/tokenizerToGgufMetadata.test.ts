@@ -194,4 +194,41 @@ describe("tokenizerToGgufMetadata on edited copies of the fixture", () => {
     // Read like Python's text mode: CRLF becomes LF.
     expect(valueOf(fromJinja, "tokenizer.chat_template")).toBe("jinja template\n");
   });
+
+  it("builds the real model's 201088-entry table (199998 BPE tokens, 21 added, padding) quickly", async () => {
+    const dir = await fixtureCopy((tokenizer) => {
+      const vocab: Record<string, number> = {};
+      for (let id = 0; id < 199998; id++) vocab[`t${id.toString(36)}`] = id;
+      tokenizer.model.vocab = vocab;
+      tokenizer.model.merges = [["t", "0"]];
+      tokenizer.added_tokens = Array.from({ length: 21 }, (_, index) => ({
+        id: 199998 + index,
+        content: `<|reserved_${199998 + index}|>`,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      }));
+    });
+    // The fixture's tokenizer_config.json describes the fixture's ids; drop it for this synthetic vocabulary.
+    await rm(join(dir, "tokenizer_config.json"));
+    const started = performance.now();
+    const metadata = await tokenizerToGgufMetadata({ dir, vocabSize: 201088 });
+    const elapsedMs = performance.now() - started;
+    const tokens = valueOf(metadata, "tokenizer.ggml.tokens") as string[];
+    const types = valueOf(metadata, "tokenizer.ggml.token_type") as number[];
+    expect(tokens).toHaveLength(201088);
+    expect([tokens[199997], tokens[199998], tokens[200018], tokens[200019], tokens[201087]]).toEqual([
+      `t${(199997).toString(36)}`,
+      "<|reserved_199998|>",
+      "<|reserved_200018|>",
+      "[PAD200019]",
+      "[PAD201087]",
+    ]);
+    expect([types[0], types[199998], types[200019]]).toEqual([TokenType.NORMAL, TokenType.CONTROL, TokenType.UNUSED]);
+    // config.json of the fixture gives eos 4084 and pad 4081; with no tokenizer_config.json those are used.
+    expect(valueOf(metadata, "tokenizer.ggml.eos_token_id")).toBe(4084);
+    expect(elapsedMs).toBeLessThan(10_000);
+  });
 });

@@ -42,7 +42,8 @@ const ADD_SPECIAL_TOKEN_KEYS: Record<string, string> = {
  *   tokenizer.chat_template…    string(s), when a chat template is found
  *
  * `dir` is the Hugging Face checkpoint folder (tokenizer.json, tokenizer_config.json, config.json, and
- * optionally chat_template.jinja). `vocabSize` is the model's vocab_size as the converter's hparams
+ * optionally special_tokens_map.json, chat_template.jinja, merges.txt). generation_config.json plays no
+ * part: llama.cpp reads it only for general.sampling.* metadata. `vocabSize` is the model's vocab_size as the converter's hparams
  * hold it (config.json's vocab_size; transformers' GptOssConfig default 201088 when absent) — the padded
  * embedding size, which may exceed the tokenizer's own count.
  */
@@ -51,13 +52,23 @@ export async function tokenizerToGgufMetadata(params: { dir: string; vocabSize: 
   const tokenizerPath = join(dir, "tokenizer.json");
   const tokenizerConfigPath = join(dir, "tokenizer_config.json");
   const configPath = join(dir, "config.json");
+  const specialTokensMapPath = join(dir, "special_tokens_map.json");
 
   const tokenizerJson = expectObject(await readCheckpointJson({ path: tokenizerPath }), tokenizerPath);
   const tokenizerConfig = optionalObject(await readCheckpointJson({ path: tokenizerConfigPath, optional: true }), tokenizerConfigPath);
   const config = optionalObject(await readCheckpointJson({ path: configPath, optional: true }), configPath);
+  const specialTokensMap = optionalObject(await readCheckpointJson({ path: specialTokensMapPath, optional: true }), specialTokensMapPath);
 
   const pre = detectPreTokenizer({ tokenizerJson, tokenizerPath });
-  const { tokens, tokenTypes } = buildTokenList({ tokenizerJson, tokenizerConfig, vocabSize, tokenizerPath, tokenizerConfigPath });
+  const { tokens, tokenTypes } = buildTokenList({
+    tokenizerJson,
+    tokenizerConfig,
+    specialTokensMap,
+    vocabSize,
+    tokenizerPath,
+    tokenizerConfigPath,
+    specialTokensMapPath,
+  });
   const merges = await loadMerges({ dir, tokenizerJson, tokenizerPath });
   const special = await loadSpecialVocab({ dir, tokenizerJson, tokenizerConfig, config, tokenizerPath, configPath });
 
