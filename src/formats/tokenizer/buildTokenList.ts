@@ -37,21 +37,23 @@ export function buildTokenList(params: {
   tokenizerPath: string;
   tokenizerConfigPath: string;
   specialTokensMapPath: string;
+  /** Where vocabSize came from, for error messages. */
+  configPath: string;
 }): { tokens: string[]; tokenTypes: number[] } {
-  const { tokenizerJson, tokenizerConfig, specialTokensMap, vocabSize, tokenizerPath, tokenizerConfigPath, specialTokensMapPath } = params;
+  const { tokenizerJson, tokenizerConfig, specialTokensMap, vocabSize, tokenizerPath, tokenizerConfigPath, specialTokensMapPath, configPath } =
+    params;
   if (!Number.isSafeInteger(vocabSize) || vocabSize <= 0) {
-    throw new InvalidInputError("config.json", `vocab_size must be a positive integer, got ${vocabSize}`, "vocab_size");
+    throw new InvalidInputError(configPath, `vocab_size must be a positive integer, got ${vocabSize}`, "vocab_size");
   }
 
-  const model = tokenizerJson.model as Record<string, unknown>;
-  const modelVocab = model.vocab;
+  const model = tokenizerJson.model;
+  const modelVocab = typeof model === "object" && model !== null ? (model as Record<string, unknown>).vocab : undefined;
   if (typeof modelVocab !== "object" || modelVocab === null || Array.isArray(modelVocab)) {
     throw new InvalidInputError(tokenizerPath, "model.vocab must be an object mapping token text to id", "model.vocab");
   }
 
-  // Model vocabulary: content → id and id → content. A JSON object cannot repeat a key, but two keys
-  // can share an id; the converter would then keep whichever Python's dict iteration saw last (an order
-  // the Rust side does not fix), so refuse it.
+  // Model vocabulary: content → id and id → content. Two texts may claim one id; the converter would then
+  // keep whichever its dict iteration saw last (an order the Rust side does not fix), so refuse that.
   const modelIdByContent = new Map<string, number>();
   const textById = new Map<number, string>();
   for (const content in modelVocab) {
@@ -93,7 +95,7 @@ export function buildTokenList(params: {
   for (const id of textById.keys()) if (id > maxId) maxId = id;
   if (maxId >= vocabSize) {
     throw new InvalidInputError(
-      "config.json",
+      configPath,
       `vocab_size ${vocabSize} is smaller than the tokenizer's largest id ${maxId} (${tokenizerPath})`,
       "vocab_size",
     );

@@ -49,7 +49,8 @@ export async function loadSpecialVocab(params: {
   const specialTokenTypes = ["bos", "eos", "unk", "sep", "pad", "cls", "mask"];
 
   const setSpecialToken = (type: string, id: unknown, file: string, key: string): void => {
-    // Python's isinstance(id, int) is also true for booleans; floats, lists and None are ignored.
+    // Python's isinstance(id, int) is also true for booleans; lists and None are ignored, and so are floats —
+    // except that JSON.parse cannot tell 5.0 from 5, so an id written as 5.0 is taken here but not there.
     const tokenId = typeof id === "boolean" ? Number(id) : id;
     if (typeof tokenId !== "number" || !Number.isInteger(tokenId)) return;
     if (tokenId < 0) throw new InvalidInputError(file, `invalid value for special token type ${type}: ${tokenId}`, key);

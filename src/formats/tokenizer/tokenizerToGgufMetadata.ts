@@ -68,6 +68,7 @@ export async function tokenizerToGgufMetadata(params: { dir: string; vocabSize: 
     tokenizerPath,
     tokenizerConfigPath,
     specialTokensMapPath,
+    configPath,
   });
   const merges = await loadMerges({ dir, tokenizerJson, tokenizerPath });
   const special = await loadSpecialVocab({ dir, tokenizerJson, tokenizerConfig, config, tokenizerPath, configPath });
