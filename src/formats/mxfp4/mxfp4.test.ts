@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tinyFixtureDir } from "../../../test/shared.js";
 import { readSafetensorsHeader } from "../safetensors/read-safetensors-header.js";
-import { GgmlType } from "../../quant/ggml/ggmlType.js";
+import { GgmlType } from "../gguf/ggmlTypes.js";
 import { loadGgmlBase } from "../../quant/ggml/loadGgmlBase.js";
 import { quantizeRows } from "../../quant/ggml/quantizeRows.js";
 import { dequantizeGgmlMxfp4 } from "./dequantizeGgmlMxfp4.js";

@@ -1,11 +1,11 @@
 import { availableParallelism } from "node:os";
-import { ggmlTypeName } from "./ggmlType.js";
+import { GgmlType, ggmlTypeName } from "../../formats/gguf/ggmlTypes.js";
 import { loadGgmlBase } from "./loadGgmlBase.js";
 import { threadpoolSize } from "./threadpoolSize.js";
 
 export interface DequantizeRowsParams {
-  /** ggml type of `data` (GgmlType); must have a to_float (F16, BF16, all block types but Q8_1/Q8_K). */
-  type: number;
+  /** ggml type of `data`; must have a to_float (F16, BF16, all block types but Q8_1/Q8_K). */
+  type: GgmlType;
   /** nRows × ggml_row_size(type, nPerRow) bytes. */
   data: Uint8Array;
   nRows: number;
@@ -31,7 +31,7 @@ export async function dequantizeRows(params: DequantizeRowsParams): Promise<Floa
     throw new RangeError(`dequantizeRows: data has ${data.length} bytes, expected ${nRows} × ${rowSize}`);
   }
   const out = new Float32Array(nRows * nPerRow);
-  if (type === 0) {
+  if (type === GgmlType.F32) {
     // F32 has no to_float (it needs none).
     new Uint8Array(out.buffer).set(data);
     return out;

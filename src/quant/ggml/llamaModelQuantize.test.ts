@@ -2,12 +2,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GgmlType, ggmlTypeName } from "./ggmlType.js";
+import { GgmlType, ggmlTypeName } from "../../formats/gguf/ggmlTypes.js";
 import { llamaModelQuantize } from "./llamaModelQuantize.js";
-import { LlamaFtype } from "./llamaFtype.js";
+import { LlamaFtype } from "../../formats/gguf/llamaFtype.js";
 import { loadGgmlBase } from "./loadGgmlBase.js";
 import { loadLlama } from "./loadLlama.js";
 import { quantizeRows } from "./quantizeRows.js";
+import { dequantizeRows } from "./dequantizeRows.js";
+import { dequantizeGgmlMxfp4 } from "../../formats/mxfp4/dequantizeGgmlMxfp4.js";
 
 // A minimal GGUF v3 encoder/decoder, test-only: enough for a one-block "llama" model of F32 tensors.
 
@@ -130,6 +132,52 @@ function randomF32(n: number, seed: number): Float32Array {
   return out;
 }
 
+/** One-block llama MoE: 4 experts stored as MXFP4 (as gpt-oss ships them), the rest F32. */
+async function tinyMoeGguf(): Promise<{ file: Buffer; tensors: TinyTensor[] }> {
+  const nEmbd = 256;
+  const nFf = 512;
+  const nExpert = 4;
+  const nVocab = 64;
+  const f32Tensor = (name: string, ne: number[], seed: number): TinyTensor => {
+    const values = name.endsWith("_norm.weight") ? new Float32Array(ne[0]).fill(1) : randomF32(ne.reduce((a, b) => a * b, 1), seed);
+    return { name, ne, type: GgmlType.F32, data: Buffer.from(values.buffer) };
+  };
+  const mxfp4Tensor = async (name: string, ne: number[], seed: number): Promise<TinyTensor> => {
+    const nRows = ne.slice(1).reduce((a, b) => a * b, 1);
+    const data = await quantizeRows({ type: GgmlType.MXFP4, src: randomF32(ne[0] * nRows, seed), nRows, nPerRow: ne[0] });
+    return { name, ne, type: GgmlType.MXFP4, data };
+  };
+  const tensors = [
+    f32Tensor("token_embd.weight", [nEmbd, nVocab], 1),
+    f32Tensor("blk.0.attn_norm.weight", [nEmbd], 2),
+    f32Tensor("blk.0.attn_q.weight", [nEmbd, nEmbd], 3),
+    f32Tensor("blk.0.attn_k.weight", [nEmbd, nEmbd], 4),
+    f32Tensor("blk.0.attn_v.weight", [nEmbd, nEmbd], 5),
+    f32Tensor("blk.0.attn_output.weight", [nEmbd, nEmbd], 6),
+    f32Tensor("blk.0.ffn_norm.weight", [nEmbd], 7),
+    f32Tensor("blk.0.ffn_gate_inp.weight", [nEmbd, nExpert], 8),
+    await mxfp4Tensor("blk.0.ffn_gate_exps.weight", [nEmbd, nFf, nExpert], 9),
+    await mxfp4Tensor("blk.0.ffn_up_exps.weight", [nEmbd, nFf, nExpert], 10),
+    await mxfp4Tensor("blk.0.ffn_down_exps.weight", [nFf, nEmbd, nExpert], 11),
+    f32Tensor("output_norm.weight", [nEmbd], 12),
+    f32Tensor("output.weight", [nEmbd, nVocab], 13),
+  ];
+  const kv: Record<string, KvValue> = {
+    "general.architecture": { str: "llama" },
+    "llama.context_length": { u32: 128 },
+    "llama.embedding_length": { u32: nEmbd },
+    "llama.block_count": { u32: 1 },
+    "llama.feed_forward_length": { u32: nFf },
+    "llama.attention.head_count": { u32: 4 },
+    "llama.attention.head_count_kv": { u32: 4 },
+    "llama.attention.layer_norm_rms_epsilon": { f32: 1e-5 },
+    "llama.expert_count": { u32: nExpert },
+    "llama.expert_used_count": { u32: 2 },
+    "llama.vocab_size": { u32: nVocab },
+  };
+  return { file: encodeGguf(kv, tensors), tensors };
+}
+
 /** One-block llama model, n_embd 256 (K-quant rows need multiples of 256), F32 everywhere. */
 function tinyLlamaGguf(): { file: Buffer; tensors: TinyTensor[] } {
   const nEmbd = 256;
@@ -240,6 +288,45 @@ describe("llamaModelQuantize", () => {
     const ours = await quantizeRows({ type: got.type, src: f32, nRows: 256, nPerRow: 256, imatrix });
     expect(ours.equals(got.data)).toBe(true);
     expect(got.data.equals(out.get(q.name)!.data)).toBe(false);
+  });
+
+  it("requantizing MXFP4 experts with per-expert imatrix: llama.cpp = our dequantize + quantizeRows", async () => {
+    const { file, tensors } = await tinyMoeGguf();
+    const input = join(workDir, "tiny-moe.gguf");
+    writeFileSync(input, file);
+    const output = join(workDir, "tiny-moe-q4_k_m.gguf");
+    const gate = tensors.find((t) => t.name === "blk.0.ffn_gate_exps.weight")!;
+    const imatrix = randomF32(gate.ne[0] * gate.ne[2], 5).map((x) => x * x * 1e4 + 0.01);
+    // Without allowRequantize llama.cpp refuses to touch the MXFP4 tensors.
+    await expect(llamaModelQuantize({ input, output, ftype: LlamaFtype.MOSTLY_Q4_K_M, nthread: 2 })).rejects.toThrow(
+      /requantizing from type mxfp4 is disabled/,
+    );
+    await llamaModelQuantize({
+      input, output, ftype: LlamaFtype.MOSTLY_Q4_K_M, nthread: 2, allowRequantize: true,
+      imatrix: [{ name: gate.name, data: imatrix }],
+    });
+    const out = decodeGgufTensors(readFileSync(output));
+    for (const src of tensors) {
+      const got = out.get(src.name)!;
+      const nRows = src.ne.slice(1).reduce((a, b) => a * b, 1);
+      const f32 = src.type === GgmlType.MXFP4
+        ? dequantizeGgmlMxfp4({ data: src.data })
+        : new Float32Array(src.data.buffer, src.data.byteOffset, src.data.length / 4);
+      if (src.type === GgmlType.MXFP4) {
+        // Our JS dequantization is ggml's to_float, bit for bit.
+        const viaGgml = await dequantizeRows({ type: GgmlType.MXFP4, data: src.data, nRows, nPerRow: src.ne[0] });
+        expect(Buffer.from(viaGgml.buffer).equals(Buffer.from(f32.buffer))).toBe(true);
+        expect(got.type, src.name).not.toBe(GgmlType.MXFP4);
+      }
+      const ours = await quantizeRows({
+        type: got.type, src: f32, nRows, nPerRow: src.ne[0], imatrix: src === gate ? imatrix : undefined,
+      });
+      expect(ours.equals(got.data), `${src.name} as ${ggmlTypeName(got.type)}`).toBe(true);
+      if (src === gate) {
+        const plain = await quantizeRows({ type: got.type, src: f32, nRows, nPerRow: src.ne[0] });
+        expect(plain.equals(got.data), "the imatrix must matter").toBe(false);
+      }
+    }
   });
 
   it("dry run writes nothing; failures reject with llama.cpp's message", async () => {

@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { InvalidInputError, OssPrepError } from "../../errors.js";
+import type { GgmlType } from "../../formats/gguf/ggmlTypes.js";
+import type { LlamaFtype } from "../../formats/gguf/llamaFtype.js";
 import { callAsync } from "./loadGgmlBase.js";
 import { loadLlama } from "./loadLlama.js";
 
@@ -10,18 +12,18 @@ export interface LlamaModelQuantizeParams {
   input: string;
   /** GGUF to write. Written to `<output>.tmp-<pid>` and renamed on success, so never left half-written. */
   output: string;
-  /** Target llama_ftype (LlamaFtype), e.g. MOSTLY_Q4_K_M: picks the default type and llama.cpp's mixing rules. */
-  ftype: number;
+  /** Target llama_ftype, e.g. MOSTLY_Q4_K_M: picks the default type and llama.cpp's mixing rules. */
+  ftype: LlamaFtype;
   /** Threads llama.cpp uses (default os.availableParallelism(); 0 means std::thread::hardware_concurrency). */
   nthread?: number;
   /** Allow quantizing tensors that are already quantized (e.g. MXFP4 experts to Q4_K). Default false. */
   allowRequantize?: boolean;
   /** `--tensor-type PATTERN=TYPE`: regex (std::regex, searched in the tensor name) → GgmlType, first match wins. */
-  tensorTypeOverrides?: ReadonlyArray<{ pattern: string; type: number }>;
-  /** `--output-tensor-type` (GgmlType); default: llama.cpp's rules. */
-  outputTensorType?: number;
-  /** `--token-embedding-type` (GgmlType); default: llama.cpp's rules. */
-  tokenEmbeddingType?: number;
+  tensorTypeOverrides?: ReadonlyArray<{ pattern: string; type: GgmlType }>;
+  /** `--output-tensor-type`; default: llama.cpp's rules. */
+  outputTensorType?: GgmlType;
+  /** `--token-embedding-type`; default: llama.cpp's rules. */
+  tokenEmbeddingType?: GgmlType;
   /** `--pure`: every quantizable tensor to the default type, no mixing. */
   pure?: boolean;
   /** Default true (llama.cpp's default); `--leave-output-tensor` sets false. */

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { GgmlType, ggmlTypeName } from "./ggmlType.js";
+import { GgmlType, ggmlTypeName } from "../../formats/gguf/ggmlTypes.js";
 import { loadGgmlBase } from "./loadGgmlBase.js";
 import { quantizeRows } from "./quantizeRows.js";
 import { dequantizeRows } from "./dequantizeRows.js";

@@ -1,11 +1,12 @@
 import { availableParallelism } from "node:os";
-import { ggmlTypeName, QUANTIZABLE_GGML_TYPES } from "./ggmlType.js";
+import { type GgmlType, ggmlTypeName } from "../../formats/gguf/ggmlTypes.js";
+import { QUANTIZABLE_GGML_TYPES } from "./quantizableTypes.js";
 import { loadGgmlBase } from "./loadGgmlBase.js";
 import { threadpoolSize } from "./threadpoolSize.js";
 
 export interface QuantizeRowsParams {
-  /** Target ggml type (GgmlType). */
-  type: number;
+  /** Target ggml type. */
+  type: GgmlType;
   /** nRows × nPerRow weights, row-major. */
   src: Float32Array;
   nRows: number;
@@ -65,7 +66,7 @@ function planChunks(
 export async function quantizeRows(params: QuantizeRowsParams): Promise<Buffer> {
   const { type, src, nRows, nPerRow, imatrix } = params;
   if (!QUANTIZABLE_GGML_TYPES.has(type)) {
-    throw new RangeError(`quantizeRows: ggml_quantize_chunk cannot produce ${ggmlTypeName(type)}`);
+    throw new RangeError(`quantizeRows: ggml_quantize_chunk cannot produce ggml type ${type}`);
   }
   if (!Number.isSafeInteger(nRows) || nRows < 0 || !Number.isSafeInteger(nPerRow) || nPerRow <= 0) {
     throw new RangeError(`quantizeRows: bad shape nRows=${nRows} nPerRow=${nPerRow}`);
