@@ -34,11 +34,17 @@ export function selectRows(params: SelectRowsParams): { data: Buffer; shape: num
   const half = rows / 2;
   const out = Buffer.allocUnsafeSlow(outer * half * innerBytes);
   let o = 0;
+  // Small slices (a bf16 bias element, a row of a few scales): a byte loop beats subarray + set.
+  const copyByBytes = innerBytes < 64;
   for (let e = 0; e < outer; e++) {
     const base = e * rows * innerBytes;
     for (let r = parity; r < rows; r += 2) {
       const from = base + r * innerBytes;
-      out.set(data.subarray(from, from + innerBytes), o);
+      if (copyByBytes) {
+        for (let b = 0; b < innerBytes; b++) out[o + b] = data[from + b];
+      } else {
+        out.set(data.subarray(from, from + innerBytes), o);
+      }
       o += innerBytes;
     }
   }
