@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { setLogOptions } from "../util/log.js";
 import { buildCommand } from "./build.js";
+import { convertCommand } from "./convert.js";
 import { inspectCommand } from "./inspect.js";
 import { listCommand } from "./list.js";
 
@@ -19,7 +20,7 @@ export function createProgram(): Command {
       const opts = cmd.optsWithGlobals() as { verbose?: boolean; quiet?: boolean };
       setLogOptions({ verbose: opts.verbose, quiet: opts.quiet });
     });
-  for (const command of [buildCommand(), inspectCommand(), listCommand()]) program.addCommand(command);
+  for (const command of [buildCommand(), convertCommand(), inspectCommand(), listCommand()]) program.addCommand(command);
   program.exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const sub of program.commands) sub.exitOverride();

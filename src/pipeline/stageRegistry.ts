@@ -3,9 +3,10 @@
  * outputs); each stage's implementation is imported only when it runs.
  */
 import type { StageDefinition } from "./types.js";
+import { convertStage } from "../stages/convert/definition.js";
 import { sourceStage } from "../stages/source/definition.js";
 
-const STAGES: StageDefinition<any>[] = [sourceStage];
+const STAGES: StageDefinition<any>[] = [sourceStage, convertStage];
 
 export function registerStage(definition: StageDefinition<any>): void {
   if (STAGES.some((s) => s.name === definition.name)) throw new Error(`stage ${definition.name} registered twice`);

@@ -1,0 +1,55 @@
+/** The CLI as a user meets it: help, exit codes, JSON on stdout, one-line errors on stderr. */
+import { describe, expect, it } from "vitest";
+import { runCli } from "./cli.js";
+import { tinyFixtureDir } from "./shared.js";
+
+describe("oss-prep CLI", () => {
+  it("--help lists the commands and exits 0", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const command of ["build", "convert", "inspect", "list"]) expect(r.stdout).toContain(command);
+  });
+
+  it("--help does not load llama.cpp or koffi", async () => {
+    const r = await runCli(["--help"], { env: { NODE_DEBUG: "module" } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/node-llama-cpp|koffi|@huggingface\/hub/);
+  });
+
+  it("usage errors exit 2, failures exit 1 with one line naming the file", async () => {
+    expect((await runCli(["build"])).code).toBe(2);
+    expect((await runCli(["no-such-command"])).code).toBe(2);
+    const unknownVariant = await runCli(["build", "--variant", "nope", "--model", "demo"]);
+    expect(unknownVariant.code).toBe(2);
+    expect(unknownVariant.stderr).toMatch(/unknown variant "nope"/);
+    const missing = await runCli(["inspect", "/nonexistent/model.gguf"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+    expect(missing.stderr).toContain("/nonexistent/model.gguf");
+  });
+
+  it("list --json names the models and variants", async () => {
+    const r = await runCli(["list", "--json"]);
+    const out = JSON.parse(r.stdout);
+    expect(out.models.map((m: { name: string }) => m.name)).toEqual(expect.arrayContaining(["demo", "gpt-oss-20b"]));
+    expect(out.variants.map((v: { name: string }) => v.name)).toContain("gguf-bf16");
+  });
+
+  it("inspect ../shared/fixtures/tiny-gpt-oss --json: 155 tensors, dtypes, shapes, 21024992 parameters", async () => {
+    const r = await runCli(["inspect", tinyFixtureDir(), "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.kind).toBe("checkpoint");
+    expect(report.tensorCount).toBe(155);
+    expect(report.tensors).toHaveLength(155);
+    expect(report.parameters).toBe(21_024_992);
+    const byName = Object.fromEntries(report.tensors.map((t: { name: string }) => [t.name, t]));
+    expect(byName["model.embed_tokens.weight"]).toMatchObject({ type: "BF16", shape: [4096, 288], bytes: 4096 * 288 * 2 });
+    expect(byName["model.layers.0.mlp.experts.gate_up_proj_blocks"]).toMatchObject({ type: "U8", shape: [8, 576, 9, 16], parameters: 8 * 576 * 288 });
+    expect(byName["model.layers.0.mlp.experts.gate_up_proj_scales"]).toMatchObject({ type: "U8", shape: [8, 576, 9], parameters: 0 });
+    expect(byName["model.layers.0.self_attn.sinks"]).toMatchObject({ type: "BF16", shape: [16] });
+    const dtypes = new Set(report.tensors.map((t: { type: string }) => t.type));
+    expect([...dtypes].sort()).toEqual(["BF16", "U8"]);
+    expect(report.hyperparameters).toMatchObject({ nLayers: 8, hidden: 288, nExperts: 8, nExpertsUsed: 2, vocabSize: 4096 });
+  });
+});
