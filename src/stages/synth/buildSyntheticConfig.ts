@@ -79,7 +79,7 @@ export function buildSyntheticConfig(params: { preset: SyntheticPresetName }): R
  */
 function pythonStyleJson(value: object): string {
   const text = JSON.stringify(value, (key, v: unknown) => (typeof v === "number" && FLOAT_KEYS.has(key) ? floatMarker(v) : v), 2);
-  return text.replace(/"\u0000float:([^"]*)"/g, (_, repr: string) => repr) + "\n";
+  return text.replace(/"\uE000float:([^"]*)"/g, (_, repr: string) => repr) + "\n";
 }
 
 /** Keys whose values transformers stores as Python floats. */
@@ -95,11 +95,16 @@ const FLOAT_KEYS = new Set([
 ]);
 
 function floatMarker(value: number): string {
-  let repr: string;
-  if (Number.isInteger(value)) repr = `${value}.0`;
-  else {
-    // Python's repr: exponent form below 1e-4 with at least two exponent digits ("1e-05").
-    repr = String(value).replace(/e([+-])(\d)$/, "e$10$2");
+  return `\uE000float:${pythonFloatRepr(value)}`;
+}
+
+/** Python's repr of a float: shortest round-trip digits, exponent form below 1e-4 ("1e-05"), ".0" on integers. */
+function pythonFloatRepr(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e16) return `${value}.0`;
+  const [mantissa, exponentText] = value.toExponential().split("e");
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent >= 16) {
+    return `${mantissa}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
   }
-  return `\u0000float:${repr}`;
+  return String(value);
 }

@@ -61,7 +61,7 @@ export const SYNTHETIC_PRESETS: Readonly<Record<SyntheticPresetName, SyntheticPr
     swigluLimit: 7,
     rmsNormEps: 1e-5,
     tokenizer: { firstSpecialTokenId: 199998 },
-    // The real split: 4,792,250,240 / 4,798,127,744 / 4,170,886,784 bytes of tensor data (4.79/4.80/4.17 GB).
+    // The real split: 4,792,250,240 / 4,798,679,872 / 4,170,334,656 bytes of tensor data (4.79/4.80/4.17 GB).
     shardStarts: ["model.layers.18.self_attn.q_proj.weight", "model.layers.6.mlp.experts.gate_up_proj_blocks"],
   },
   demo: {
