@@ -3,6 +3,7 @@
  * oss-prep command line. Commands are declared here cheaply; each action imports its heavy
  * modules (llama.cpp, koffi, the Hub client) only when it runs, so `--help` stays fast.
  */
+import "./threadpool.js";
 import { Command, CommanderError } from "commander";
 import { setLogOptions } from "../util/log.js";
 import { buildCommand } from "./build.js";
