@@ -1,0 +1,26 @@
+/**
+ * docs/benchmarks.md is assembled from sections, each between `<!-- bench:NAME -->` markers, so
+ * each suite rewrites only its own figures and hand-written text around them survives.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../src/util/atomic.js";
+import { packageRoot } from "../src/util/paths.js";
+
+export const benchmarksDoc = (): string => join(packageRoot(), "docs", "benchmarks.md");
+
+export async function writeBenchSection(name: string, markdown: string): Promise<void> {
+  const file = benchmarksDoc();
+  let doc = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\nFigures written by `npm run bench` (see each section for how to reproduce).\n";
+  const begin = `<!-- bench:${name} -->`;
+  const end = `<!-- /bench:${name} -->`;
+  const block = `${begin}\n${markdown.trim()}\n${end}`;
+  const i = doc.indexOf(begin);
+  const j = doc.indexOf(end);
+  doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
+  await writeFileAtomic(file, doc);
+}
+
+export function table(header: string[], rows: Array<Array<string | number>>): string {
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
