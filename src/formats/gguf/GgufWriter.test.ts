@@ -150,6 +150,15 @@ describe("GgufWriter", () => {
     expect(existsSync(outOfOrder.tempPath)).toBe(false);
     expect(existsSync(path)).toBe(false);
 
+    const overlapping = declare();
+    await overlapping.writeHeader();
+    const first = overlapping.writeTensorData("a", Buffer.alloc(16));
+    await expect(overlapping.writeTensorData("b", Buffer.alloc(16))).rejects.toThrow(/while another write is in progress/);
+    await first;
+    await overlapping.writeTensorData("b", Buffer.alloc(16));
+    await overlapping.abort();
+    expect(existsSync(overlapping.tempPath)).toBe(false);
+
     const tooMuch = declare();
     await tooMuch.writeHeader();
     await expect(tooMuch.writeTensorData("a", [Buffer.alloc(8), Buffer.alloc(9)])).rejects.toThrow(/a: got more than the 16 bytes/);

@@ -21,7 +21,7 @@ export interface GgufWriteResult {
   layout: GgufFileLayout;
 }
 
-type WriterState = "declaring" | "writing" | "finished" | "failed" | "aborted";
+type WriterState = "declaring" | "busy" | "writing" | "finished" | "failed" | "aborted";
 
 // Chunks smaller than this are gathered into one buffer before hitting the disk: callers may hand us
 // tensors row by row, and one write(2) per small row would dominate the conversion time.
@@ -159,13 +159,20 @@ export class GgufWriter {
   async writeHeader(): Promise<GgufFileLayout> {
     this.expectState("declaring", "writeHeader");
     const header = encodeGgufHeader({ metadata: this.metadata, tensors: this.declared, file: this.path });
-    this.state = "failed"; // until the header is fully on disk
-    this.handle = await open(this.tempPath, "w");
-    await this.writeBytes(header.bytes);
-    const { bytes: _bytes, ...layout } = header;
-    this.currentLayout = layout;
-    this.state = "writing";
-    return layout;
+    return this.step("writing", async () => {
+      const handle = await open(this.tempPath, "w");
+      if (this.state !== "busy") {
+        // abort() ran while the file was being created: it could not remove what did not exist yet
+        await handle.close();
+        await rm(this.tempPath, { force: true });
+        throw new Error(`GgufWriter(${this.path}): aborted`);
+      }
+      this.handle = handle;
+      await this.writeBytes(header.bytes);
+      const { bytes: _bytes, ...layout } = header;
+      this.currentLayout = layout;
+      return layout;
+    });
   }
 
   /**
@@ -182,22 +189,22 @@ export class GgufWriter {
     if (this.written + this.stagedBytes !== tensor.absoluteOffset) {
       throw this.failWith(new Error(`internal: at ${this.written + this.stagedBytes}, tensor ${name} starts at ${tensor.absoluteOffset}`));
     }
-    this.state = "failed"; // until the tensor is complete
-    let got = 0;
-    for await (const chunk of chunksOf(data)) {
-      got += chunk.byteLength;
-      if (got > tensor.byteLength) {
-        throw new InvalidInputError(this.path, `got more than the ${tensor.byteLength} bytes the tensor holds`, name);
+    await this.step("writing", async () => {
+      let got = 0;
+      for await (const chunk of chunksOf(data)) {
+        got += chunk.byteLength;
+        if (got > tensor.byteLength) {
+          throw new InvalidInputError(this.path, `got more than the ${tensor.byteLength} bytes the tensor holds`, name);
+        }
+        await this.writeBytes(chunk);
       }
-      await this.writeBytes(chunk);
-    }
-    if (got !== tensor.byteLength) {
-      throw new InvalidInputError(this.path, `got ${got} bytes, the tensor holds ${tensor.byteLength}`, name);
-    }
-    const padding = (layout.alignment - (tensor.byteLength % layout.alignment)) % layout.alignment;
-    if (padding > 0) await this.writeBytes(Buffer.alloc(padding));
-    this.nextTensor++;
-    this.state = "writing";
+      if (got !== tensor.byteLength) {
+        throw new InvalidInputError(this.path, `got ${got} bytes, the tensor holds ${tensor.byteLength}`, name);
+      }
+      const padding = (layout.alignment - (tensor.byteLength % layout.alignment)) % layout.alignment;
+      if (padding > 0) await this.writeBytes(Buffer.alloc(padding));
+      this.nextTensor++;
+    });
   }
 
   /**
@@ -210,17 +217,17 @@ export class GgufWriter {
     if (this.nextTensor !== layout.tensors.length) {
       throw this.failWith(new Error(`only ${this.nextTensor} of ${layout.tensors.length} tensors written; next is ${layout.tensors[this.nextTensor].name}`));
     }
-    this.state = "failed";
-    await this.flushStaging();
-    if (this.written !== layout.fileSize) throw new Error(`internal: wrote ${this.written} bytes, layout says ${layout.fileSize}`);
-    const handle = this.handle!;
-    await handle.sync();
-    this.handle = undefined;
-    await handle.close();
-    await rename(this.tempPath, this.path);
-    await syncDirectory(dirname(this.path));
-    this.state = "finished";
-    return { path: this.path, fileSize: this.written, layout };
+    return this.step("finished", async () => {
+      await this.flushStaging();
+      if (this.written !== layout.fileSize) throw new Error(`internal: wrote ${this.written} bytes, layout says ${layout.fileSize}`);
+      const handle = this.handle!;
+      await handle.sync();
+      this.handle = undefined;
+      await handle.close();
+      await rename(this.tempPath, this.path);
+      await syncDirectory(dirname(this.path));
+      return { path: this.path, fileSize: this.written, layout };
+    });
   }
 
   /** Close and delete the temporary file. Safe to call at any time, more than once; a finished file stays. */
@@ -257,12 +264,30 @@ export class GgufWriter {
     if (this.state !== expected) {
       const why: Record<WriterState, string> = {
         declaring: "before writeHeader()",
+        busy: "while another write is in progress (await it first)",
         writing: "after writeHeader()",
         finished: "after finish()",
         failed: "after a failed write (call abort())",
         aborted: "after abort()",
       };
       throw new Error(`GgufWriter(${this.path}): ${operation} cannot be called ${why[this.state]}`);
+    }
+  }
+
+  /**
+   * Run one file operation: the writer is "busy" meanwhile (so an overlapping call is refused
+   * instead of interleaving bytes), then `after` on success or "failed" if it throws, since the
+   * file is then inconsistent. An abort() meanwhile wins: the state stays "aborted".
+   */
+  private async step<T>(after: WriterState, operation: () => Promise<T>): Promise<T> {
+    this.state = "busy";
+    try {
+      const result = await operation();
+      if (this.state === "busy") this.state = after;
+      return result;
+    } catch (error) {
+      if (this.state === "busy") this.state = "failed";
+      throw error;
     }
   }
 
