@@ -40,6 +40,11 @@ const STAGING_BYTES = 8 << 20;
  *
  * The file is written to `<path>.tmp-<pid>`, fsynced and renamed onto `path` by `finish()`, so
  * `path` never holds a partial file; `abort()` (done automatically by `write` on error) deletes it.
+ *
+ * Errors: a value that does not fit its type, a bad shape, or data of the wrong size throw
+ * InvalidInputError naming `path` and the key or tensor; calls out of order (adding after
+ * writeHeader, writing tensors out of declared order, overlapping writes) throw a plain Error.
+ * After any failed write the file is inconsistent: only abort() remains.
  */
 export class GgufWriter {
   readonly path: string;
