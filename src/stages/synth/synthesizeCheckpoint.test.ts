@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EnvironmentError, InvalidInputError, UsageError } from "../../errors.js";
 import { openCheckpoint, readSafetensorsHeader } from "../../formats/safetensors/index.js";
 import { planSyntheticCheckpoint } from "./planSyntheticCheckpoint.js";
-import { synthesizeCheckpoint } from "./synthesizeCheckpoint.js";
+import { SYNTHETIC_CHECKPOINT_VERSION, synthesizeCheckpoint } from "./synthesizeCheckpoint.js";
 import type { SynthesisProgress } from "./types.js";
 
 // Lets one test pretend the disk is nearly full; every other call goes to the real statfs.
@@ -30,6 +30,18 @@ async function fileHashes(dir: string): Promise<Record<string, string>> {
   }
   return hashes;
 }
+
+/**
+ * sha256 of the demo checkpoint for seed 0. Same (preset, seed, version) must mean the same bytes on every
+ * machine and Node version, since caches key on it; this also catches drift in Math.log & co. feeding the
+ * bf16 tables.
+ */
+const PINNED_SHA256 = {
+  "config.json": "f1c4f8cdc532d712288bb20969f58483a6ab7873b92ae136ffe1c2e78fea3936",
+  "tokenizer.json": "df8801fd31498c14e07004c93c1bc3b8a0051c3addddb04ce4d7a63bd9ab5a2f",
+  "model-00000-of-00001.safetensors": "f40ea3d432c1987ab6efedabe6720c65bb50d61a95acd74276a82df1c8ed1fc3",
+  "model-00001-of-00001.safetensors": "cb3c1a866688693467a46f8353c9e1c527aa2131d8c996662cf471a4d8b001c5",
+};
 
 const bf16ToNumber = (bits: number) => new Float32Array(new Uint32Array([bits << 16]).buffer)[0];
 
@@ -110,6 +122,17 @@ describe("synthesizeCheckpoint (demo)", () => {
     }
   });
 
+  it("matches the pinned bytes of SYNTHETIC_CHECKPOINT_VERSION 1 (bump the version when this has to change)", async () => {
+    expect(SYNTHETIC_CHECKPOINT_VERSION).toBe(1);
+    const hashes = await fileHashes(first.outDir);
+    expect({
+      "config.json": hashes["config.json"],
+      "tokenizer.json": hashes["tokenizer.json"],
+      "model-00000-of-00001.safetensors": hashes["model-00000-of-00001.safetensors"],
+      "model-00001-of-00001.safetensors": hashes["model-00001-of-00001.safetensors"],
+    }).toEqual(PINNED_SHA256);
+  });
+
   it("reports progress per chunk up to the total", () => {
     const total = planSyntheticCheckpoint({ preset: "demo" }).totalBytes;
     expect(progress.length).toBeGreaterThan(planSyntheticCheckpoint({ preset: "demo" }).tensors.length - 1);
@@ -145,6 +168,20 @@ describe("synthesizeCheckpoint (demo)", () => {
       fakeStatfs.availableBytes = undefined;
     }
     expect((await readdir(root)).filter((name) => name.startsWith("no-space"))).toEqual([]);
+  });
+
+  it("does not replace an outDir that another run finished meanwhile", async () => {
+    const outDir = join(root, "raced");
+    let created = false;
+    const onProgress = () => {
+      if (created) return;
+      created = true;
+      mkdirSync(outDir);
+      writeFileSync(join(outDir, "theirs.txt"), "finished first");
+    };
+    await expect(synthesizeCheckpoint({ preset: "demo", outDir, onProgress })).rejects.toThrow(InvalidInputError);
+    expect(await readdir(outDir)).toEqual(["theirs.txt"]);
+    expect((await readdir(root)).filter((name) => name.startsWith("raced."))).toEqual([]);
   });
 
   it("leaves nothing that looks complete when interrupted, and clears partial dirs of dead runs", async () => {

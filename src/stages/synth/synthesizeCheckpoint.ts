@@ -82,7 +82,12 @@ export async function synthesizeCheckpoint(params: {
       files.push({ name: shard.fileName, bytes: header.fileSize });
     }
     await syncDirectory(partialDir);
-    await rename(partialDir, outDir);
+    await rename(partialDir, outDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
+      throw new InvalidInputError(outDir, "appeared while the checkpoint was being written (another run?); left it as it is", undefined, {
+        cause: error,
+      });
+    });
   } catch (error) {
     await rm(partialDir, { recursive: true, force: true }).catch(() => undefined);
     throw error;
