@@ -35,7 +35,9 @@ export interface SyntheticTokenizer {
  * token through the byte-level map when it loads a vocabulary and would abort on a character outside it.
  * `[PAD<id>]` is also how llama.cpp's converter names the undefined ids above the tokenizer, so a
  * converted GGUF reads uniformly. The undefined top range is left to converters exactly as with the
- * real checkpoint (llama.cpp pads it with `[PAD<id>]`, type UNUSED).
+ * real checkpoint (llama.cpp pads it with `[PAD<id>]`, type UNUSED). Checked end to end: converted to
+ * GGUF, llama.cpp loads such a vocab (pre-tokenizer "gpt-4o"), tokenizes exactly like this module's encoder
+ * and tokenizers.js, and detokenizes a filler as its literal text.
  */
 export function buildSyntheticTokenizer(params: { preset: SyntheticPresetName }): SyntheticTokenizer {
   const preset = SYNTHETIC_PRESETS[params.preset];
