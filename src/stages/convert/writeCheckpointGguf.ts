@@ -12,12 +12,11 @@ import { basename } from "node:path";
 import { readGptOssConfig, type GptOssHyperparameters } from "../../arch/gpt-oss/hyperparameters.js";
 import { gptOssModelMetadata, modelNameFromDir, sizeLabel } from "../../arch/gpt-oss/ggufMetadata.js";
 import { planGgufTensors, type GgufTensorPlan } from "../../arch/gpt-oss/tensorMap.js";
-import { GgufWriter } from "../../formats/gguf/GgufWriter.js";
 import { GgmlType, ggmlTensorBytes } from "../../formats/gguf/ggmlTypes.js";
 import type { GgufValue } from "../../formats/gguf/ggufValue.js";
+import { writeGgufStreaming, type StreamedGgufTensor } from "../../formats/gguf/writeGgufStreaming.js";
 import { openCheckpoint } from "../../formats/safetensors/index.js";
 import { tokenizerToGgufMetadata } from "../../formats/tokenizer/index.js";
-import { BoundedQueue } from "../../util/boundedQueue.js";
 import { encodeChunk } from "./encodeChunk.js";
 import { FusedExpertCache, tensorChunks, type TensorChunk } from "./tensorChunks.js";
 
@@ -44,12 +43,19 @@ export async function writeCheckpointGguf(params: {
   outPath: string;
   /** Keep MXFP4 experts as MXFP4 (the first pass of the file) or dequantize them. */
   experts: "mxfp4" | "dequantize";
-  chooseType: (plan: GgufTensorPlan, ctx: TypeChoiceContext) => GgmlType;
+  /** The type of each tensor (files keep the converter's order). Give this or `planTensors`. */
+  chooseType?: (plan: GgufTensorPlan, ctx: TypeChoiceContext) => GgmlType;
+  /** Types and order of all tensors at once (quantize writes llama-quantize's order); overrides chooseType. */
+  planTensors?: (plans: readonly GgufTensorPlan[], ctx: TypeChoiceContext) => PlannedTensor[];
   fileType: number;
   /** Extra key/values after the model's (before the tokenizer's), e.g. quantize.imatrix.* */
   extraMetadata?: Array<[string, GgufValue]>;
+  /** Last word on the key/values (all of them, in file order), e.g. to reorder them as llama-quantize does. */
+  finalizeMetadata?: (kv: Array<[string, GgufValue]>) => Array<[string, GgufValue]>;
   /** Importance matrix lookup by GGUF tensor name: nPerRow or nExperts × nPerRow values. */
   imatrix?: (name: string) => Float32Array | undefined;
+  /** Transforms each chunk before it is encoded (e.g. rounding through the type of an intermediate file). */
+  prepareChunk?: (chunk: TensorChunk, planned: PlannedTensor) => TensorChunk;
   name?: string;
   depth?: number;
   signal?: AbortSignal;
@@ -61,71 +67,52 @@ export async function writeCheckpointGguf(params: {
   try {
     const plans = planGgufTensors({ tensors: checkpoint.tensors, hp, where, experts: params.experts });
     const ctx: TypeChoiceContext = { hp, all: plans };
-    const planned: PlannedTensor[] = plans.map((plan) => ({ plan, type: params.chooseType(plan, ctx) }));
+    let planned: PlannedTensor[];
+    if (params.planTensors) planned = params.planTensors(plans, ctx);
+    else if (params.chooseType) planned = plans.map((plan) => ({ plan, type: params.chooseType!(plan, ctx) }));
+    else throw new Error("writeCheckpointGguf: give chooseType or planTensors");
 
-    const writer = new GgufWriter({ path: params.outPath });
-    const metadata = gptOssModelMetadata({
+    let metadata: Array<[string, GgufValue]> = gptOssModelMetadata({
       hp,
       name: params.name ?? modelNameFromDir(basename(params.dir)),
       sizeLabel: sizeLabel(plans),
       fileType: params.fileType,
     });
-    for (const [key, value] of metadata) writer.addKV(key, value);
-    for (const [key, value] of params.extraMetadata ?? []) writer.setKV(key, value);
-    for (const [key, value] of await tokenizerToGgufMetadata({ dir: params.dir, vocabSize: hp.vocabSize })) writer.addKV(key, value);
-    const tensors = planned.map(({ plan, type }) => ({ name: plan.name, type, shape: plan.shape, bytes: ggmlTensorBytes(type, plan.shape) }));
-    for (const t of tensors) writer.addTensorInfo({ name: t.name, shape: t.shape, type: t.type, byteLength: t.bytes });
-    const totalBytes = tensors.reduce((n, t) => n + t.bytes, 0);
-
-    const fused = new FusedExpertCache();
-    // A producer reads and encodes chunks of all tensors in file order, up to `depth` chunks ahead
-    // of the writer; encoding itself runs on native threads (quantizeRows) while the next is read.
-    const queue = new BoundedQueue<{ index: number; encoded: Promise<Buffer> }>(params.depth ?? 3);
-    const producer = (async () => {
-      try {
-        for (let index = 0; index < planned.length; index++) {
-          const { plan, type } = planned[index];
-          for await (const chunk of tensorChunks({ checkpoint, plan, keepMxfp4: type === GgmlType.MXFP4, fused, where })) {
-            params.signal?.throwIfAborted();
-            const imatrix = imatrixSlice(params.imatrix?.(plan.name), chunk);
-            const encoded = encodeChunk({ chunk, type, imatrix });
-            encoded.catch(() => undefined); // surfaced when the writer awaits it, in order
-            await queue.push({ index, encoded });
-          }
-        }
-        queue.close();
-      } catch (error) {
-        queue.close(error);
-      }
-    })();
-
-    let bytesWritten = 0;
-    try {
-      await writer.writeHeader();
-      for (let index = 0; index < planned.length; index++) {
-        const name = planned[index].plan.name;
-        async function* chunksOfTensor(): AsyncGenerator<Buffer> {
-          for (;;) {
-            const job = await queue.peek();
-            if (!job || job.index !== index) return;
-            queue.shift();
-            const bytes = await job.encoded;
-            bytesWritten += bytes.length;
-            params.onProgress?.({ bytesWritten, totalBytes, tensor: name });
-            yield bytes;
-          }
-        }
-        await writer.writeTensorData(name, chunksOfTensor());
-      }
-      await producer;
-      const result = await writer.finish();
-      return { path: result.path, fileBytes: result.fileSize, tensors, hp };
-    } catch (error) {
-      queue.close(error);
-      await producer;
-      await writer.abort();
-      throw error;
+    // setKV semantics: an extra key replaces a model key in place, a new one is appended
+    const byKey = new Map(metadata);
+    for (const [key, value] of params.extraMetadata ?? []) byKey.set(key, value);
+    metadata = [...byKey];
+    const seen = new Set(metadata.map(([key]) => key));
+    for (const [key, value] of await tokenizerToGgufMetadata({ dir: params.dir, vocabSize: hp.vocabSize })) {
+      if (seen.has(key)) throw new Error(`metadata key ${key} added twice`);
+      metadata.push([key, value]);
     }
+    if (params.finalizeMetadata) metadata = params.finalizeMetadata(metadata);
+
+    const tensors = planned.map(({ plan, type }) => ({ name: plan.name, type, shape: plan.shape, bytes: ggmlTensorBytes(type, plan.shape) }));
+    const fused = new FusedExpertCache();
+    const streamed: StreamedGgufTensor[] = planned.map((p, i) => ({
+      name: p.plan.name,
+      shape: p.plan.shape,
+      type: p.type,
+      byteLength: tensors[i].bytes,
+      async *chunks() {
+        const values = params.imatrix?.(p.plan.name);
+        for await (const raw of tensorChunks({ checkpoint, plan: p.plan, keepMxfp4: p.type === GgmlType.MXFP4, fused, where })) {
+          const chunk = params.prepareChunk ? params.prepareChunk(raw, p) : raw;
+          yield { encoded: encodeChunk({ chunk, type: p.type, imatrix: imatrixSlice(values, chunk) }) };
+        }
+      },
+    }));
+    const result = await writeGgufStreaming({
+      path: params.outPath,
+      metadata,
+      tensors: streamed,
+      depth: params.depth,
+      signal: params.signal,
+      onProgress: params.onProgress,
+    });
+    return { path: result.path, fileBytes: result.fileBytes, tensors, hp };
   } finally {
     await checkpoint.close();
   }
