@@ -32,6 +32,11 @@ export interface LlamaModelQuantizeParams {
   dryRun?: boolean;
   /** Importance matrix per tensor name: ne[0]·ne[2] values each (all experts of a 3D tensor). */
   imatrix?: ReadonlyArray<{ name: string; data: Float32Array }>;
+  /**
+   * Key/values set in the output (llama_model_kv_override; llama-quantize passes its quantize.imatrix.*
+   * keys this way). Integers are written as u32 by llama_model_quantize. Keys and strings ≤ 127 bytes.
+   */
+  kvOverrides?: ReadonlyArray<{ key: string; value: number | string | boolean; kind?: "int" | "float" }>;
   /** `--prune-layers`: block indices to drop. */
   pruneLayers?: readonly number[];
   /** Bytes of rows llama.cpp keeps in memory at once (0 = its default, 8 GiB). */
@@ -124,6 +129,35 @@ async function quantizeNow(params: LlamaModelQuantizeParams): Promise<LlamaModel
     const array = Buffer.alloc(size * entries.length);
     entries.forEach((e, i) => koffi.encode(array, i * size, types.imatrixData, e));
     struct.imatrix = address(array);
+  }
+
+  if (params.kvOverrides?.length) {
+    // struct llama_model_kv_override (llama.h): int tag; char key[128]; union { i64; f64; bool; char[128] }
+    // at offset 136 (8-aligned); 264 bytes. The array ends with an entry whose key is empty.
+    const SIZE = 264;
+    const array = Buffer.alloc(SIZE * (params.kvOverrides.length + 1));
+    params.kvOverrides.forEach((o, i) => {
+      const at = i * SIZE;
+      const key = Buffer.from(o.key, "utf8");
+      if (key.length === 0 || key.length > 127) throw new RangeError(`kv override key ${JSON.stringify(o.key)}: 1 to 127 bytes`);
+      key.copy(array, at + 4);
+      if (typeof o.value === "string") {
+        const value = Buffer.from(o.value, "utf8");
+        if (value.length > 127) throw new RangeError(`kv override ${o.key}: string longer than 127 bytes`);
+        array.writeInt32LE(3, at); // LLAMA_KV_OVERRIDE_TYPE_STR
+        value.copy(array, at + 136);
+      } else if (typeof o.value === "boolean") {
+        array.writeInt32LE(2, at); // BOOL
+        array.writeUInt8(o.value ? 1 : 0, at + 136);
+      } else if (o.kind === "float") {
+        array.writeInt32LE(1, at); // FLOAT
+        array.writeDoubleLE(o.value, at + 136);
+      } else {
+        array.writeInt32LE(0, at); // INT
+        array.writeBigInt64LE(BigInt(o.value), at + 136);
+      }
+    });
+    struct.kv_overrides = address(array);
   }
 
   if (params.pruneLayers?.length) {

@@ -1,0 +1,98 @@
+/**
+ * Quantize a gpt-oss safetensors checkpoint straight to a quantized GGUF in one streaming pass
+ * (writeCheckpointGguf), producing the file llama-quantize would write from our BF16 conversion of
+ * the checkpoint, byte for byte, without writing that BF16 file:
+ * - each tensor's source type is the one it has in the BF16 conversion (MXFP4 experts, F32 norms,
+ *   biases, sinks and router, BF16 for the rest), and the recipe plans from those;
+ * - values are rounded through BF16 exactly as the conversion stores them (NaNs quieted, F16/F32
+ *   sources rounded to nearest even) before they are quantized;
+ * - metadata and tensor order are llama-quantize's.
+ */
+import type { GgufTensorPlan } from "../arch/gpt-oss/tensorMap.js";
+import { f32ToBf16, requantizeBf16 } from "../formats/float/floatConversions.js";
+import { GgmlType, ggmlTensorBytes } from "../formats/gguf/ggmlTypes.js";
+import type { TensorChunk } from "../stages/convert/tensorChunks.js";
+import { writeCheckpointGguf, type PlannedTensor } from "../stages/convert/writeCheckpointGguf.js";
+import type { ImportanceMatrix } from "./imatrix/readImatrixGguf.js";
+import { imatrixForPlan } from "./imatrixForPlan.js";
+import { planQuantization, type ExpertPolicy } from "./planQuantization.js";
+import { quantizedGgufMetadata } from "./quantizedGgufMetadata.js";
+import type { QuantizeProgress, QuantizeResult } from "./quantizeTypes.js";
+import type { QuantizeType } from "./recipe/quantizeTypes.js";
+import type { TensorTypeDecision } from "./recipe/planTensorTypes.js";
+
+/** The type convertCheckpoint gives a tensor at outtype bf16: what llama-quantize would read. */
+function bf16ConversionType(plan: GgufTensorPlan): GgmlType {
+  if (plan.source.kind === "mxfp4") return GgmlType.MXFP4;
+  return plan.forceF32 ? GgmlType.F32 : GgmlType.BF16;
+}
+
+/** A float chunk as the BF16 conversion stores it. */
+function roundThroughBf16(chunk: TensorChunk): TensorChunk {
+  if (chunk.bf16) return { ...chunk, bf16: requantizeBf16(chunk.bf16), f32: undefined };
+  if (chunk.f32) return { ...chunk, bf16: f32ToBf16(chunk.f32), f32: undefined };
+  return chunk;
+}
+
+export async function quantizeCheckpoint(params: {
+  dir: string;
+  outPath: string;
+  quantizeType: QuantizeType;
+  experts: ExpertPolicy;
+  imatrix?: ImportanceMatrix;
+  name?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: QuantizeProgress) => void;
+}): Promise<QuantizeResult> {
+  const started = performance.now();
+  const { quantizeType, experts } = params;
+  let decisions: TensorTypeDecision[] = [];
+  let imatrix: ReturnType<typeof imatrixForPlan> | undefined;
+  const result = await writeCheckpointGguf({
+    dir: params.dir,
+    outPath: params.outPath,
+    experts: "mxfp4",
+    fileType: quantizeType.ftype,
+    planTensors: (plans, { hp }) => {
+      const plan = planQuantization({
+        tensors: plans.map((p) => ({ name: p.name, shape: p.shape, type: bf16ConversionType(p) })),
+        quantizeType,
+        experts,
+        nExpert: hp.nExperts,
+        nLayer: hp.nLayers,
+        hasImatrix: params.imatrix !== undefined,
+        where: params.dir,
+      });
+      decisions = plan.tensors;
+      if (params.imatrix) imatrix = imatrixForPlan({ imatrix: params.imatrix, tensors: decisions });
+      const byName = new Map(plans.map((p) => [p.name, p]));
+      return decisions.map((d): PlannedTensor => ({ plan: byName.get(d.name)!, type: d.type }));
+    },
+    finalizeMetadata: (kv) => quantizedGgufMetadata({ metadata: kv, fileType: quantizeType.ftype, overrides: imatrix?.metadata }),
+    imatrix: (name) => imatrix?.lookup(name),
+    prepareChunk: (chunk, planned) =>
+      planned.plan.source.kind === "float" && bf16ConversionType(planned.plan) === GgmlType.BF16 && planned.type !== GgmlType.BF16
+        ? roundThroughBf16(chunk)
+        : chunk,
+    name: params.name,
+    signal: params.signal,
+    onProgress: params.onProgress,
+  });
+  const tensors = decisions.map((d) => ({ ...d, bytes: ggmlTensorBytes(d.type, d.shape) }));
+  const parameters = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  const tensorBytes = tensors.reduce((n, t) => n + t.bytes, 0);
+  return {
+    path: result.path,
+    fileBytes: result.fileBytes,
+    type: quantizeType.name,
+    fileType: quantizeType.ftype,
+    experts,
+    input: { kind: "checkpoint", path: params.dir },
+    imatrix: params.imatrix && imatrix ? { path: params.imatrix.path, entries: params.imatrix.entries.size, used: imatrix.used } : undefined,
+    tensors,
+    parameters,
+    tensorBytes,
+    bitsPerWeight: (tensorBytes * 8) / parameters,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
