@@ -10,6 +10,7 @@ import { buildCommand } from "./build.js";
 import { convertCommand } from "./convert.js";
 import { inspectCommand } from "./inspect.js";
 import { listCommand } from "./list.js";
+import { quantizeCommand } from "./quantize.js";
 
 export function createProgram(): Command {
   const program = new Command("oss-prep")
@@ -21,7 +22,7 @@ export function createProgram(): Command {
       const opts = cmd.optsWithGlobals() as { verbose?: boolean; quiet?: boolean };
       setLogOptions({ verbose: opts.verbose, quiet: opts.quiet });
     });
-  for (const command of [buildCommand(), convertCommand(), inspectCommand(), listCommand()]) program.addCommand(command);
+  for (const command of [buildCommand(), convertCommand(), quantizeCommand(), inspectCommand(), listCommand()]) program.addCommand(command);
   program.exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const sub of program.commands) sub.exitOverride();
