@@ -1,0 +1,30 @@
+/**
+ * Refuse to start a download that cannot fit: failing after 12 GB with ENOSPC wastes the transfer
+ * and can fill the disk other programs need. Checked on the nearest existing ancestor of `dir`
+ * (the cache may not exist yet).
+ */
+import { statfs } from "node:fs/promises";
+import { dirname } from "node:path";
+import { EnvironmentError } from "../errors.js";
+import { formatBytes } from "../util/format.js";
+
+async function freeBytes(dir: string): Promise<number> {
+  for (let current = dir; ; current = dirname(current)) {
+    try {
+      const fs = await statfs(current);
+      return fs.bavail * fs.bsize;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || dirname(current) === current) throw error;
+    }
+  }
+}
+
+export async function ensureFreeDiskSpace(params: { dir: string; neededBytes: number; what: string; hint?: string }): Promise<number> {
+  const free = await freeBytes(params.dir);
+  if (params.neededBytes > free) {
+    throw new EnvironmentError(
+      `not enough disk space for ${params.what}: ${formatBytes(params.neededBytes)} needed, ${formatBytes(free)} free in ${params.dir}${params.hint ? `; ${params.hint}` : ""}`,
+    );
+  }
+  return free;
+}
