@@ -35,9 +35,10 @@ export async function writeGgufStreaming(params: {
   depth?: number;
   signal?: AbortSignal;
   onProgress?: (p: { bytesWritten: number; totalBytes: number; tensor: string }) => void;
-}): Promise<{ path: string; fileBytes: number }> {
+}): Promise<{ path: string; fileBytes: number; sha256: string }> {
   const { tensors } = params;
-  const writer = new GgufWriter({ path: params.path });
+  // hashed while written: stages record the digest without re-reading a multi-GB file
+  const writer = new GgufWriter({ path: params.path, sha256: true });
   for (const [key, value] of params.metadata) writer.addKV(key, value);
   for (const t of tensors) writer.addTensorInfo({ name: t.name, shape: t.shape, type: t.type, byteLength: t.byteLength });
   const totalBytes = tensors.reduce((n, t) => n + t.byteLength, 0);
@@ -80,7 +81,7 @@ export async function writeGgufStreaming(params: {
     }
     await producer;
     const result = await writer.finish();
-    return { path: result.path, fileBytes: result.fileSize };
+    return { path: result.path, fileBytes: result.fileSize, sha256: result.sha256! };
   } catch (error) {
     stopped = true;
     queue.close(error);

@@ -19,7 +19,7 @@ export async function runConvertStage(ctx: StageContext<ConvertParams>): Promise
   const dataBytes = result.tensors.reduce((n, t) => n + t.bytes, 0);
   const bpw = (8 * dataBytes) / parameters;
   return {
-    outputs: { gguf: { kind: "gguf", path: file } },
+    outputs: { gguf: { kind: "gguf", path: file, files: [{ path: file, size: result.fileBytes, sha256: result.sha256 }] } },
     summary: {
       outtype: ctx.params.outtype,
       experts: ctx.params.dequantizeExperts ? "dequantized" : "MXFP4 (copied)",

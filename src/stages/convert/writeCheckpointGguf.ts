@@ -28,6 +28,8 @@ export interface PlannedTensor {
 export interface WriteCheckpointGgufResult {
   path: string;
   fileBytes: number;
+  /** sha256 of the whole file, computed while writing. */
+  sha256: string;
   tensors: Array<{ name: string; type: GgmlType; shape: number[]; bytes: number }>;
   hp: GptOssHyperparameters;
 }
@@ -112,7 +114,7 @@ export async function writeCheckpointGguf(params: {
       signal: params.signal,
       onProgress: params.onProgress,
     });
-    return { path: result.path, fileBytes: result.fileBytes, tensors, hp };
+    return { path: result.path, fileBytes: result.fileBytes, sha256: result.sha256, tensors, hp };
   } finally {
     await checkpoint.close();
   }
