@@ -53,6 +53,14 @@ export function parsePositiveInt(name: string) {
   };
 }
 
+export function parseNonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${name}: expected a non-negative integer, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
 /** An AbortSignal fired by the first SIGINT/SIGTERM; a second one exits at once. */
 export function interruptSignal(): AbortSignal {
   const controller = new AbortController();

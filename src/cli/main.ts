@@ -10,6 +10,7 @@ import { buildCommand } from "./build.js";
 import { convertCommand } from "./convert.js";
 import { inspectCommand } from "./inspect.js";
 import { listCommand } from "./list.js";
+import { synthCommand } from "./synth.js";
 import { quantizeCommand } from "./quantize.js";
 
 export function createProgram(): Command {
@@ -22,7 +23,7 @@ export function createProgram(): Command {
       const opts = cmd.optsWithGlobals() as { verbose?: boolean; quiet?: boolean };
       setLogOptions({ verbose: opts.verbose, quiet: opts.quiet });
     });
-  for (const command of [buildCommand(), convertCommand(), quantizeCommand(), inspectCommand(), listCommand()]) program.addCommand(command);
+  for (const command of [buildCommand(), convertCommand(), quantizeCommand(), inspectCommand(), listCommand(), synthCommand()]) program.addCommand(command);
   program.exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const sub of program.commands) sub.exitOverride();
