@@ -2,6 +2,7 @@
  * Shared CLI plumbing: work dir resolution, JSON output on stdout, one-line errors on stderr with
  * the exit codes the README documents (0 ok, 1 failure, 2 usage error).
  */
+import { InvalidArgumentError } from "commander";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { OssPrepError, UsageError } from "../errors.js";
@@ -45,18 +46,18 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
   };
 }
 
-export function parsePositiveInt(name: string) {
+export function parsePositiveInt(_name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${name}: expected a positive integer, got ${JSON.stringify(value)}`);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
     return n;
   };
 }
 
-export function parseNonNegativeInt(name: string) {
+export function parseNonNegativeInt(_name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${name}: expected a non-negative integer, got ${JSON.stringify(value)}`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}`);
     return n;
   };
 }

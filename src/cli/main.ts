@@ -6,6 +6,7 @@
 import "./threadpool.js";
 import { Command, CommanderError } from "commander";
 import { setLogOptions } from "../util/log.js";
+import { reportError } from "./common.js";
 import { buildCommand } from "./build.js";
 import { convertCommand } from "./convert.js";
 import { inspectCommand } from "./inspect.js";
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
-    throw error;
+    process.exitCode = reportError(error);
   }
 }
 
