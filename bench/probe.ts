@@ -40,5 +40,10 @@ process.on("exit", (code) => {
   }
 });
 
-process.argv = [process.argv[0], "oss-prep", ...process.argv.slice(2)];
-await import("../src/cli/main.js");
+if (process.argv[2] === "--anchor") {
+  const { runAnchor } = await import("./anchor.js");
+  await runAnchor(process.argv.slice(3));
+} else {
+  process.argv = [process.argv[0], "oss-prep", ...process.argv.slice(2)];
+  await import("../src/cli/main.js");
+}

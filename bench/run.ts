@@ -5,11 +5,13 @@
 import { describeMachine } from "./machine.js";
 import { table, writeBenchSection } from "./report.js";
 import { benchConvertFixture } from "./suites/convertFixture.js";
+import { benchFullSize } from "./suites/fullSize.js";
 import { benchStartup } from "./suites/startup.js";
 
 const SUITES: Record<string, () => Promise<void>> = {
   startup: () => benchStartup(),
   "convert-fixture": () => benchConvertFixture(),
+  "full-size": () => benchFullSize(),
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));

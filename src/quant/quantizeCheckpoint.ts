@@ -84,6 +84,7 @@ export async function quantizeCheckpoint(params: {
   return {
     path: result.path,
     fileBytes: result.fileBytes,
+    sha256: result.sha256,
     type: quantizeType.name,
     fileType: quantizeType.ftype,
     experts,

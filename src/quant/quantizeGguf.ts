@@ -143,6 +143,7 @@ export async function quantizeGguf(params: {
     return {
       path: result.path,
       fileBytes: result.fileBytes,
+      sha256: result.sha256,
       type: quantizeType.name,
       fileType: quantizeType.ftype,
       experts,

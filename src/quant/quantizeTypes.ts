@@ -11,6 +11,8 @@ export interface QuantizedTensor extends TensorTypeDecision {
 export interface QuantizeResult {
   path: string;
   fileBytes: number;
+  /** sha256 of the whole file, computed while writing. */
+  sha256: string;
   type: QuantizeTypeName;
   /** general.file_type written. */
   fileType: number;

@@ -19,5 +19,5 @@ export async function runQuantizeStage(ctx: StageContext<QuantizeParams>): Promi
   const summary = summarizeQuantization(result);
   // the manifest keeps paths relative to the artifact
   const text = summary.text.replaceAll(result.path, file);
-  return { outputs: { gguf: { kind: "gguf", path: file } }, summary: { ...summary, text, file } };
+  return { outputs: { gguf: { kind: "gguf", path: file, files: [{ path: file, size: result.fileBytes, sha256: result.sha256 }] } }, summary: { ...summary, text, file } };
 }
