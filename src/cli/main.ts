@@ -13,6 +13,8 @@ import { inspectCommand } from "./inspect.js";
 import { listCommand } from "./list.js";
 import { synthCommand } from "./synth.js";
 import { quantizeCommand } from "./quantize.js";
+import { downloadCommand } from "./download.js";
+import { publishCommand } from "./publish.js";
 
 export function createProgram(): Command {
   const program = new Command("oss-prep")
@@ -24,7 +26,7 @@ export function createProgram(): Command {
       const opts = cmd.optsWithGlobals() as { verbose?: boolean; quiet?: boolean };
       setLogOptions({ verbose: opts.verbose, quiet: opts.quiet });
     });
-  for (const command of [buildCommand(), convertCommand(), quantizeCommand(), inspectCommand(), listCommand(), synthCommand()]) program.addCommand(command);
+  for (const command of [buildCommand(), convertCommand(), quantizeCommand(), inspectCommand(), listCommand(), synthCommand(), downloadCommand(), publishCommand()]) program.addCommand(command);
   program.exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const sub of program.commands) sub.exitOverride();

@@ -67,15 +67,22 @@ export class DigestCache {
   }
 }
 
-/** Describe an artifact on disk; `known` digests (computed while writing) skip hashing. */
+/**
+ * Describe an artifact on disk; `known` digests (computed while writing) skip hashing. With
+ * `knownIsComplete`, the artifact is exactly the known files (the directory may hold others).
+ */
 export async function describeArtifact(params: {
   kind: ArtifactKind;
   path: string;
   known?: ArtifactFile[];
+  knownIsComplete?: boolean;
   digests: DigestCache;
 }): Promise<Artifact> {
   const info = await stat(params.path);
-  const paths = await listFiles(params.path);
+  const paths =
+    params.knownIsComplete && params.known && info.isDirectory()
+      ? params.known.map((k) => join(params.path, k.path)).sort()
+      : await listFiles(params.path);
   const files: ArtifactFile[] = [];
   for (const full of paths) {
     const rel = info.isFile() ? relative(join(params.path, ".."), full) : relative(params.path, full);

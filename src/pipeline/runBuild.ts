@@ -211,6 +211,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
             stageWarnings.push(m);
             logWarn(`${stage.id}: ${m}`);
           },
+          build: { variant: pipeline.name, description: pipeline.description, stages: records.map((r) => ({ ...r })) },
         });
       } catch (error) {
         stopSampler();
@@ -233,7 +234,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       const outputs: Record<string, Artifact> = {};
       for (const [name, out] of Object.entries(result.outputs)) {
         const path = isAbsolute(out.path) ? out.path : join(finalDir, out.path);
-        outputs[name] = await describeArtifact({ kind: out.kind, path, known: out.files, digests });
+        outputs[name] = await describeArtifact({ kind: out.kind, path, known: out.files, knownIsComplete: out.filesAreComplete, digests });
       }
       const record: ManifestStage = {
         id: stage.id,

@@ -3,6 +3,7 @@
  * resolves inputs from earlier stages, computes the cache key, runs the stage into a partial
  * directory and publishes it atomically.
  */
+import type { ManifestStage } from "./manifest.js";
 import type { ModelSpec } from "./modelSpec.js";
 
 /** What an artifact is, so the engine can wire a stage's input to the nearest earlier producer. */
@@ -48,6 +49,11 @@ export interface StageContext<P> {
   progress(update: ProgressUpdate): void;
   log(message: string): void;
   warn(message: string): void;
+  /**
+   * The build so far: the variant and the records of the stages before this one (cached or run),
+   * for stages that report on the whole build (publish writes them into the model card).
+   */
+  build?: { variant: string; description?: string; stages: ManifestStage[] };
 }
 
 export interface StageOutput {
@@ -56,6 +62,11 @@ export interface StageOutput {
   path: string;
   /** Digests the stage already computed while writing (saves a second pass over large files). */
   files?: ArtifactFile[];
+  /**
+   * `files` is the whole artifact: other files under `path` are not part of it. For a directory
+   * shared with other tools (a Hugging Face cache snapshot may hold files another allowlist fetched).
+   */
+  filesAreComplete?: boolean;
 }
 
 export interface StageResult {
