@@ -3,7 +3,7 @@
  * evaluation per sequence (not one runtime call per position), the sequences spread over the
  * model's parallel slots so that they share decode batches.
  */
-import type { EvalModel, LogProbs } from "./evalModel.js";
+import type { EvalSlots, LogProbs } from "./evalModel.js";
 
 export interface TokenDistributions {
   tokens: number[];
@@ -13,16 +13,16 @@ export interface TokenDistributions {
 }
 
 export async function computeTokenDistributions(params: {
-  model: EvalModel;
+  /** Slots of one model (`EvalModel.createSlots`); each sequence must fit a slot. */
+  slots: EvalSlots;
   tokens: readonly (readonly number[])[];
   signal?: AbortSignal;
 }): Promise<TokenDistributions[]> {
-  const { model, signal } = params;
-  const vocabSize = model.vocabSize;
+  const { slots, signal } = params;
   const results: TokenDistributions[] = new Array(params.tokens.length);
   let next = 0;
   const worker = async (slot: number) => {
-    const sequence = model.sequences[slot];
+    const sequence = slots.sequences[slot];
     for (;;) {
       signal?.throwIfAborted();
       const index = next++;
@@ -30,11 +30,12 @@ export async function computeTokenDistributions(params: {
       const tokens = [...params.tokens[index]];
       const positions = tokens.map((_, i) => i);
       const byPosition: Map<number, LogProbs> = await sequence.evaluate(tokens, positions);
+      const vocabSize = byPosition.get(0)?.length ?? 0;
       const logProbs = new Float32Array(tokens.length * vocabSize);
       for (const [position, row] of byPosition) logProbs.set(row, position * vocabSize);
       results[index] = { tokens, vocabSize, logProbs };
     }
   };
-  await Promise.all(model.sequences.map((_, slot) => worker(slot)));
+  await Promise.all(slots.sequences.map((_, slot) => worker(slot)));
   return results;
 }

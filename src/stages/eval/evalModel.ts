@@ -19,22 +19,33 @@ export interface EvalSequence {
   evaluate(tokens: readonly number[], outputPositions: readonly number[]): Promise<Map<number, LogProbs>>;
   /** Drop cached tokens from `length` on (no evaluation). */
   truncate(length: number): Promise<void>;
+  /** Tokens this slot has sent to the runtime so far (what prefix reuse saves is not counted). */
+  readonly evaluatedTokens: number;
+}
+
+/** Parallel KV-cache slots of one runtime context. */
+export interface EvalSlots {
+  /** Largest token count one slot can hold. */
+  readonly contextSize: number;
+  /** Work spread over the slots concurrently is batched into the same decode. */
+  readonly sequences: readonly EvalSequence[];
+  dispose(): Promise<void>;
 }
 
 export interface EvalModel {
   /** The GGUF file. */
   readonly path: string;
   readonly vocabSize: number;
-  /** Largest token count one slot can hold. */
-  readonly contextSize: number;
+  /** The context length the model was trained for (an upper bound for slots). */
+  readonly trainContextSize: number;
   readonly threads: number;
-  /** Parallel slots; work spread over them is batched into the same decode. */
-  readonly sequences: readonly EvalSequence[];
   /** Where the model runs, e.g. "cpu" or "cuda". */
   readonly device: string;
   /** Text → token ids, no BOS and no special-token parsing (what the scoring method needs). */
   tokenize(text: string): number[];
   /** The id of the tokenizer's unknown token, when it has one (its presence means text was lost). */
   readonly unknownToken: number | undefined;
+  /** Create `sequences` slots of `contextSize` tokens each (one context; dispose it before creating another). */
+  createSlots(params: { contextSize: number; sequences: number; batchSize?: number }): Promise<EvalSlots>;
   dispose(): Promise<void>;
 }

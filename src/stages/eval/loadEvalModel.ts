@@ -25,6 +25,16 @@ type LlamaContextSequence = ReturnType<Awaited<ReturnType<Awaited<ReturnType<Lla
  * that underflowed to 0 was below this. Using its log keeps KL finite and is exact to float precision. */
 export const LOG_PROB_FLOOR = Math.log(1.401298464324817e-45);
 
+/**
+ * Fewest tokens a slot evaluates at once when it has that many. ggml's CPU flash attention takes a
+ * tiled float32 path for 64 or more query rows (GGML_FA_TILE_Q) and a float16-accumulating one below:
+ * evaluating the last few tokens after a reused prefix would make a position's distribution depend on
+ * how the sequence was split (and less precise: 2x the KL to transformers' reference on the fixture's
+ * 5-shot prompt). Re-evaluating at least this many tokens makes prefix reuse give exactly what one
+ * fresh evaluation gives.
+ */
+const MIN_EVAL_CHUNK = 64;
+
 /** Bound on probabilities held in JS per runtime call (outputs × vocab), so a 201k vocabulary stays in memory. */
 const MAX_VALUES_PER_CALL = 4_000_000;
 
@@ -55,20 +65,13 @@ async function getLlamaInstance(gpu: boolean, threads: number): Promise<Llama> {
 
 export async function loadEvalModel(params: {
   path: string;
-  /** Tokens one slot must hold (prompt + longest continuation); rounded up by llama.cpp. */
-  contextSize: number;
-  /** Parallel slots (questions evaluated in the same batch). Default 1. */
-  sequences?: number;
   /** Offload to CUDA/Metal/Vulkan when present. Default false (CPU). */
   gpu?: boolean;
   threads?: number;
-  /** Tokens per decode call. Default 512. */
-  batchSize?: number;
 }): Promise<EvalModel> {
   const { path } = params;
   if (!existsSync(path)) throw new InvalidInputError(path, "no such file");
   const threads = params.threads ?? machineThreads();
-  const sequenceCount = Math.max(1, params.sequences ?? 1);
   const llama = await getLlamaInstance(params.gpu === true, threads);
   let model: Awaited<ReturnType<Llama["loadModel"]>>;
   try {
@@ -80,40 +83,44 @@ export async function loadEvalModel(params: {
   const vocabSize = metadata.tokenizer?.ggml?.tokens?.length;
   if (!vocabSize) {
     await model.dispose();
-    throw new InvalidInputError(path, "no tokenizer vocabulary (tokenizer.ggml.tokens) in the GGUF", "tokenizer.ggml.tokens");
-  }
-  const contextSize = Math.max(16, params.contextSize);
-  let context: Awaited<ReturnType<typeof model.createContext>>;
-  try {
-    context = await model.createContext({
-      contextSize,
-      sequences: sequenceCount,
-      batchSize: Math.min(params.batchSize ?? 512, contextSize * sequenceCount),
-      threads,
-      swaFullCache: true,
-    });
-  } catch (error) {
-    await model.dispose();
-    throw new EnvironmentError(`cannot create a llama.cpp context of ${contextSize} tokens × ${sequenceCount} for ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new InvalidInputError(path, "no tokenizer vocabulary in the GGUF", "tokenizer.ggml.tokens");
   }
   const maxOutputsPerCall = Math.max(1, Math.floor(MAX_VALUES_PER_CALL / vocabSize));
-  const sequences: EvalSequence[] = [];
-  for (let i = 0; i < sequenceCount; i++) sequences.push(wrapSequence(context.getSequence(), vocabSize, maxOutputsPerCall));
   return {
     path,
     vocabSize,
-    contextSize: context.contextSize,
+    trainContextSize: model.trainContextSize,
     threads,
-    sequences,
     device: llama.gpu === false ? "cpu" : llama.gpu,
     unknownToken: metadata.tokenizer?.ggml?.unknown_token_id,
     tokenize: (text) => Array.from(model.tokenize(text, false)),
-    async dispose() {
-      await context.dispose();
-      await model.dispose();
+    async createSlots({ contextSize, sequences: sequenceCount, batchSize }) {
+      const size = Math.max(16, contextSize);
+      const count = Math.max(1, sequenceCount);
+      let context: Awaited<ReturnType<typeof model.createContext>>;
+      try {
+        context = await model.createContext({
+          contextSize: size,
+          sequences: count,
+          // a whole prompt in one batch: a short tail batch would take the float16 attention path (see MIN_EVAL_CHUNK)
+          batchSize: Math.min(batchSize ?? Math.max(512, Math.min(size, 4096)), size * count),
+          threads,
+          swaFullCache: true,
+        });
+      } catch (error) {
+        throw new EnvironmentError(`cannot create a llama.cpp context of ${size} tokens × ${count} slots for ${path}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      const sequences: EvalSequence[] = [];
+      for (let i = 0; i < count; i++) sequences.push(wrapSequence(context.getSequence(), vocabSize, maxOutputsPerCall));
+      return {
+        contextSize: context.contextSize,
+        sequences,
+        dispose: () => context.dispose(),
+      };
     },
+    dispose: () => model.dispose(),
   };
 }
 
@@ -139,7 +146,11 @@ function wrapSequence(sequence: LlamaContextSequence, vocabSize: number, maxOutp
     if (length < end) await sequence.eraseContextTokenRanges([{ start: length, end }]);
   };
 
+  let evaluatedTokens = 0;
   return {
+    get evaluatedTokens() {
+      return evaluatedTokens;
+    },
     get cachedTokens() {
       return sequence.contextTokens;
     },
@@ -154,9 +165,10 @@ function wrapSequence(sequence: LlamaContextSequence, vocabSize: number, maxOutp
           throw new RangeError(`${tokens.length} tokens do not fit the context of ${sequence.contextSize}`);
         }
         const common = sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex;
-        const keep = Math.min(common, outputs.length > 0 ? outputs[0] : tokens.length, tokens.length);
+        const keep = Math.max(0, Math.min(common, outputs.length > 0 ? outputs[0] : tokens.length, tokens.length - MIN_EVAL_CHUNK));
         await truncate(keep);
         const result = new Map<number, LogProbs>();
+        evaluatedTokens += tokens.length - keep;
         let start = keep;
         // Segments end at every `maxOutputsPerCall`-th output, so probabilities held in JS stay bounded.
         let outputIndex = 0;

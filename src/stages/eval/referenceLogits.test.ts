@@ -35,10 +35,11 @@ describe("conversion vs transformers reference logits", () => {
       const path = join(dir, `tiny-${outtype}.gguf`);
       await convertCheckpoint({ dir: tinyFixtureDir(), outPath: path, outtype });
       const longest = Math.max(...reference.map((r) => r.ids.length));
-      const model = await loadEvalModel({ path, contextSize: longest, sequences: 2 });
+      const model = await loadEvalModel({ path });
+      const slots = await model.createSlots({ contextSize: longest, sequences: 2 });
       try {
         expect(model.vocabSize).toBe(reference[0].vocabSize);
-        const ours = await computeTokenDistributions({ model, tokens: reference.map((r) => r.ids) });
+        const ours = await computeTokenDistributions({ slots, tokens: reference.map((r) => r.ids) });
         const all = createDivergenceAccumulator();
         const lines: string[] = [];
         reference.forEach((ref, k) => {
@@ -67,6 +68,7 @@ describe("conversion vs transformers reference logits", () => {
         console.log(lines.join("\n"));
         expect(total.top1Agreement).toBeGreaterThanOrEqual(MIN_TOP1);
       } finally {
+        await slots.dispose();
         await model.dispose();
       }
     });
