@@ -43,6 +43,9 @@ const CASES: Case[] = [
   { type: "MXFP4_MOE", experts: "keep", from: "checkpoint" },
   { type: "Q5_K_M", experts: "keep", from: "gguf" },
   { type: "Q4_K_M", experts: "requant", from: "gguf" },
+  { type: "Q6_K", experts: "requant", from: "checkpoint" },
+  { type: "F16", experts: "requant", from: "checkpoint" },
+  { type: "BF16", experts: "requant", from: "gguf" },
   { type: "Q4_K_M", experts: "requant", from: "checkpoint", imatrix: true },
   { type: "Q5_K_M", experts: "keep", from: "gguf", imatrix: true },
 ];

@@ -3,7 +3,8 @@
  * quantized types through ggml's own kernels (quantizeRows, loaded only when needed).
  */
 import { GgmlType } from "../../formats/gguf/ggmlTypes.js";
-import { f32ToBf16, f32ToF16, requantizeBf16 } from "../../formats/float/floatConversions.js";
+import { bf16ToF32, f32ToBf16, f32ToF16, requantizeBf16 } from "../../formats/float/floatConversions.js";
+import { releaseFloat32Scratch, takeFloat32Scratch } from "../../util/float32Scratch.js";
 import { chunkToF32, type TensorChunk } from "./tensorChunks.js";
 
 function bytesOf(view: ArrayBufferView): Buffer {
@@ -29,5 +30,13 @@ export async function encodeChunk(params: {
       return bytesOf(f32ToF16(chunkToF32(chunk)));
   }
   const { quantizeRows } = await import("../../quant/ggml/quantizeRows.js");
-  return quantizeRows({ type, src: chunkToF32(chunk), nRows: chunk.nRows, nPerRow: chunk.nPerRow, imatrix: params.imatrix });
+  const rows = { type, nRows: chunk.nRows, nPerRow: chunk.nPerRow, imatrix: params.imatrix };
+  if (chunk.f32 || !chunk.bf16) return quantizeRows({ ...rows, src: chunkToF32(chunk) });
+  // bf16 rows: expand into reused scratch, free again once ggml is done with it
+  const scratch = takeFloat32Scratch(chunk.bf16.length);
+  try {
+    return await quantizeRows({ ...rows, src: bf16ToF32(chunk.bf16, scratch) });
+  } finally {
+    releaseFloat32Scratch(scratch);
+  }
 }
