@@ -146,7 +146,8 @@ export function createHubFetch(options: HubFetchOptions = {}): HubFetch {
         response = await followRedirects(url, init, headers, signal);
       } catch (error) {
         if (signal?.aborted) throw error;
-        const code = ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message) || "network error";
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        const code = cause?.code ?? cause?.message ?? ((error as Error).message || "network error");
         if (canRetry && IDEMPOTENT.has(method) && attempt < retries) {
           const delayMs = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
           options.onRetry?.({ url, reason: code, delayMs, attempt: attempt + 1 });
