@@ -4,6 +4,7 @@
  */
 import { describeMachine } from "./machine.js";
 import { table, writeBenchSection } from "./report.js";
+import { benchCalibEngine } from "./suites/calibEngine.js";
 import { benchConvertFixture } from "./suites/convertFixture.js";
 import { benchFullSize } from "./suites/fullSize.js";
 import { benchStartup } from "./suites/startup.js";
@@ -11,6 +12,7 @@ import { benchStartup } from "./suites/startup.js";
 const SUITES: Record<string, () => Promise<void>> = {
   startup: () => benchStartup(),
   "convert-fixture": () => benchConvertFixture(),
+  "calib-engine": () => benchCalibEngine(),
   "full-size": () => benchFullSize(),
 };
 

@@ -1,0 +1,208 @@
+/**
+ * The calibration engine (src/calib): a forward pass over calibration sequences on the tiny fixture
+ * with both matmul backends, and one synthetic layer of gpt-oss-20b's real shapes (random weights,
+ * experts generated as random MXFP4 and dequantized like the checkpoint's) to project a full-size
+ * calibration run. Each measurement runs in its own process so peak RSS is its own.
+ */
+import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseGptOssConfig } from "../../src/arch/gpt-oss/hyperparameters.js";
+import { createOrtMatmulBackend } from "../../src/calib/createOrtMatmulBackend.js";
+import { createPlainMatmulBackend } from "../../src/calib/createPlainMatmulBackend.js";
+import type { GptOssWeightProvider } from "../../src/calib/gptOssWeights.js";
+import { runGptOss, type RunGptOssResult } from "../../src/calib/runGptOss.js";
+import { dequantizeHfMxfp4 } from "../../src/formats/mxfp4/dequantizeHfMxfp4.js";
+import { sharedDir } from "../../src/util/paths.js";
+import { machineThreads } from "../../src/util/threads.js";
+import { table, writeBenchSection } from "../report.js";
+
+const CHILD_FLAG = "--calib-engine-child";
+
+interface ChildResult {
+  wallSeconds: number;
+  cpuSeconds: number;
+  peakRssBytes: number;
+  tokens: number;
+  seconds: RunGptOssResult["seconds"];
+  /** Wall seconds of each layer (synthetic runs). */
+  layerSeconds: number[];
+}
+
+type Job = { kind: "fixture"; backend: "plain-ts" | "ort-cpu"; sequences: number; length: number } | { kind: "synthetic"; backend: "plain-ts" | "ort-cpu"; sequences: number; length: number };
+
+/** gpt-oss-20b's config.json values, one sliding and one full layer, and a small vocabulary (no logits are computed). */
+const REAL_CONFIG = {
+  architectures: ["GptOssForCausalLM"],
+  model_type: "gpt_oss",
+  num_hidden_layers: 2,
+  layer_types: ["sliding_attention", "full_attention"],
+  hidden_size: 2880,
+  intermediate_size: 2880,
+  num_attention_heads: 64,
+  num_key_value_heads: 8,
+  head_dim: 64,
+  num_local_experts: 32,
+  num_experts_per_tok: 4,
+  vocab_size: 1024,
+  sliding_window: 128,
+  rms_norm_eps: 1e-5,
+  swiglu_limit: 7,
+  max_position_embeddings: 131072,
+  rope_theta: 150000,
+  rope_scaling: { rope_type: "yarn", factor: 32, original_max_position_embeddings: 4096, beta_fast: 32, beta_slow: 1, truncate: false },
+};
+const REAL_LAYERS = 24;
+
+function randomFloats(n: number, scale: number): Float32Array {
+  const bytes = randomBytes(n * 2);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 65536 - 0.5) * 2 * scale;
+  return out;
+}
+
+/** Random weights of real shapes; experts as random MXFP4 (scales near 2^-7) dequantized on every request, like the checkpoint reader. */
+function syntheticWeights(): GptOssWeightProvider {
+  const config = parseGptOssConfig({ config: REAL_CONFIG, file: "synthetic" });
+  const { hidden, nHeads, nKvHeads, headDim, nExperts, expertFfn: ffn } = config;
+  const s = 1 / Math.sqrt(hidden);
+  const attention = {
+    qWeight: randomFloats(nHeads * headDim * hidden, s), qBias: randomFloats(nHeads * headDim, 0.01),
+    kWeight: randomFloats(nKvHeads * headDim * hidden, s), kBias: randomFloats(nKvHeads * headDim, 0.01),
+    vWeight: randomFloats(nKvHeads * headDim * hidden, s), vBias: randomFloats(nKvHeads * headDim, 0.01),
+    oWeight: randomFloats(hidden * nHeads * headDim, 1 / Math.sqrt(nHeads * headDim)), oBias: randomFloats(hidden, 0.01),
+    sinks: randomFloats(nHeads, 1),
+  };
+  const mxfp4 = (rows: number, cols: number) => {
+    const nBlocks = (rows * cols) / 32;
+    const scales = new Uint8Array(nBlocks).fill(120);
+    return dequantizeHfMxfp4({ blocks: randomBytes(nBlocks * 16), scales });
+  };
+  return {
+    config,
+    async embeddingRows(ids) { return randomFloats(ids.length * hidden, 1); },
+    async layer() {
+      return {
+        inputNorm: new Float32Array(hidden).fill(1), postAttentionNorm: new Float32Array(hidden).fill(1),
+        attention, routerWeight: randomFloats(nExperts * hidden, s), routerBias: randomFloats(nExperts, 0.1),
+      };
+    },
+    async expert() {
+      return { gateUp: mxfp4(2 * ffn, hidden), gateUpBias: randomFloats(2 * ffn, 0.01), down: mxfp4(hidden, ffn), downBias: randomFloats(hidden, 0.01) };
+    },
+    async finalNorm() { return new Float32Array(hidden).fill(1); },
+    async lmHeadRows(start, end) { return randomFloats((end - start) * hidden, s); },
+    async close() {},
+  };
+}
+
+/** Deterministic calibration-like sequences from the fixture's vocabulary (ids cycle through a fixed pseudo-random walk). */
+function fixtureSequences(count: number, length: number, vocab: number): number[][] {
+  let state = 12345;
+  return Array.from({ length: count }, () => Array.from({ length }, () => (state = (state * 1103515245 + 12345) % 2 ** 31) % vocab));
+}
+
+async function runChild(job: Job): Promise<ChildResult> {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const backend = job.backend === "ort-cpu" ? await createOrtMatmulBackend() : createPlainMatmulBackend();
+  const layerEnds: number[] = [];
+  const started = performance.now();
+  const common = { backend, hooks: { onLayer: () => void layerEnds.push(performance.now()) }, logits: "none" as const };
+  const result =
+    job.kind === "fixture"
+      ? await runGptOss({ ...common, dir: join(sharedDir(), "fixtures", "tiny-gpt-oss"), sequences: fixtureSequences(job.sequences, job.length, 4080) })
+      : await runGptOss({ ...common, weights: syntheticWeights(), sequences: fixtureSequences(job.sequences, job.length, 1024) });
+  await backend.dispose();
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    wallSeconds: (performance.now() - t0) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    tokens: job.sequences * job.length,
+    seconds: result.seconds,
+    layerSeconds: layerEnds.map((t, i) => (t - (i === 0 ? started : layerEnds[i - 1])) / 1000),
+  };
+}
+
+function measure(job: Job): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(job)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!) as ChildResult) : reject(new Error(`calib bench child exited ${code}`))));
+  });
+}
+
+const fmt = (s: number) => (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2));
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const duration = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`);
+
+export async function benchCalibEngine(): Promise<void> {
+  const fixtureJobs: Job[] = (["plain-ts", "ort-cpu"] as const).map((backend) => ({ kind: "fixture", backend, sequences: 16, length: 256 }));
+  const fixtureRows: Array<Array<string | number>> = [];
+  for (const job of fixtureJobs) {
+    const r = await measure(job);
+    fixtureRows.push([job.backend, `${job.sequences} × ${job.length}`, `${fmt(r.wallSeconds)} s`, `${fmt(r.cpuSeconds)} s`, `${(r.tokens / r.wallSeconds).toFixed(0)}`,
+      `${fmt(r.seconds.attention)} / ${fmt(r.seconds.router)} / ${fmt(r.seconds.experts)} s`, mib(r.peakRssBytes)]);
+  }
+
+  // One sliding + one full layer of real size. Per token and layer: q/k/v/o 2·26.5 M, experts 4 × 2·24.9 M, router 2·92 k
+  // FLOPs, plus attention 4·64·64 per (query, key) pair.
+  const synthetic: Job[] = [
+    { kind: "synthetic", backend: "ort-cpu", sequences: 2, length: 1024 },
+    { kind: "synthetic", backend: "plain-ts", sequences: 1, length: 256 },
+  ];
+  const syntheticRows: Array<Array<string | number>> = [];
+  const projections: Array<Array<string | number>> = [];
+  const linearFlopsPerToken = 2 * (2880 * 4096 * 2 + 2 * 2880 * 512) + 4 * 2 * (2880 * 5760 + 2880 * 2880) + 2 * 2880 * 32;
+  for (const job of synthetic) {
+    const r = await measure(job);
+    const [sliding, full] = r.layerSeconds;
+    const perTokenLayer = (sliding + full) / 2 / r.tokens;
+    const attentionPairs = (job.length * Math.min(job.length, 128) + (job.length * (job.length + 1)) / 2) * job.sequences;
+    const flops = 2 * linearFlopsPerToken * r.tokens + 4 * 64 * 64 * attentionPairs;
+    syntheticRows.push([job.backend, `${job.sequences} × ${job.length}`, `${fmt(sliding)} s`, `${fmt(full)} s`,
+      `${(flops / (sliding + full) / 1e9).toFixed(1)} GFLOP/s`, `${fmt(r.seconds.experts)} s`, mib(r.peakRssBytes)]);
+    for (const [count, length] of [[128, 512], [128, 2048]]) {
+      const tokens = count * length;
+      projections.push([job.backend, `${count} × ${length}`, duration(perTokenLayer * tokens * REAL_LAYERS),
+        `${((linearFlopsPerToken * tokens * REAL_LAYERS) / 1e15).toFixed(2)} PFLOP`, `${((2 * tokens * 2880 * 4) / 2 ** 30).toFixed(1)} GiB`]);
+    }
+  }
+
+  await writeBenchSection(
+    "calib-engine",
+    `## Calibration engine (\`src/calib\`, issue 9)
+
+Forward pass of the tiny fixture over calibration sequences (no logits), whole child process, ${machineThreads()} threads for onnxruntime-node:
+
+${table(["backend", "sequences × tokens", "wall", "CPU", "tokens/s", "attention / router / experts", "peak RSS"], fixtureRows)}
+
+One sliding and one full layer at gpt-oss-20b's real shapes (hidden 2880, 64/8 heads of 64, 32 experts of
+2880 with top-4, window 128), random weights, every routed expert dequantized from random MXFP4 when reached
+(dequantization included in the times):
+
+${table(["backend", "sequences × tokens", "sliding layer", "full layer", "throughput", "experts (both layers)", "peak RSS"], syntheticRows)}
+
+Projected full calibration pass (24 layers, measured time per token and layer × tokens × 24; the FLOPs column
+counts the linears only, ≈ ${(linearFlopsPerToken * REAL_LAYERS / 1e9).toFixed(1)} GFLOP per token; attention adds 4·64·64·context per token and head-group row):
+
+${table(["backend", "sequences × tokens", "projected wall", "linear FLOPs", "activations (2 · tokens · hidden · 4 B)"], projections)}
+
+Memory of a real run: the two activation buffers above plus one layer's attention and router weights
+(≈ 110 MB f32), one dequantized expert (≈ 100 MB) and the per-expert intermediates (≤ expertChunkTokens ×
+5760 floats). The default bf16 expert precision (transformers' semantics) adds elementwise rounding work
+in TypeScript; on a GPU host the onnxruntime-node CUDA provider (\`executionProviders: ["cuda", "cpu"]\`,
+needs its CUDA binaries installed) takes the matrix products and the figures above scale with its
+throughput.`,
+  );
+}
+
+if (process.argv[2] === CHILD_FLAG) {
+  const result = await runChild(JSON.parse(process.argv[3]) as Job);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
