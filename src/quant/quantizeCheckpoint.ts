@@ -27,9 +27,14 @@ function bf16ConversionType(plan: GgufTensorPlan): GgmlType {
   return plan.forceF32 ? GgmlType.F32 : GgmlType.BF16;
 }
 
-/** A float chunk as the BF16 conversion stores it. */
-function roundThroughBf16(chunk: TensorChunk): TensorChunk {
-  if (chunk.bf16) return { ...chunk, bf16: requantizeBf16(chunk.bf16), f32: undefined };
+/**
+ * A float chunk as the BF16 conversion stores it, for a quantized target. bf16 values are already
+ * what the conversion stores, but for the quiet bit it sets on signalling NaNs: that is skipped (a
+ * pass over every value) because ggml's quantizers only read inputs through comparisons and
+ * arithmetic, where a signalling NaN acts as its quiet form. F16/F32 values are rounded to bf16.
+ */
+function roundThroughBf16(chunk: TensorChunk, target: GgmlType): TensorChunk {
+  if (chunk.bf16) return target === GgmlType.F16 ? { ...chunk, bf16: requantizeBf16(chunk.bf16), f32: undefined } : chunk;
   if (chunk.f32) return { ...chunk, bf16: f32ToBf16(chunk.f32), f32: undefined };
   return chunk;
 }
@@ -72,7 +77,7 @@ export async function quantizeCheckpoint(params: {
     imatrix: (name) => imatrix?.lookup(name),
     prepareChunk: (chunk, planned) =>
       planned.plan.source.kind === "float" && bf16ConversionType(planned.plan) === GgmlType.BF16 && planned.type !== GgmlType.BF16
-        ? roundThroughBf16(chunk)
+        ? roundThroughBf16(chunk, planned.type)
         : chunk,
     name: params.name,
     signal: params.signal,

@@ -12,6 +12,8 @@ export interface DequantizeRowsParams {
   nPerRow: number;
   /** Native calls at once; default min(os.availableParallelism(), libuv threadpool size). */
   concurrency?: number;
+  /** Where to write the nRows × nPerRow values (e.g. reused scratch); default a new array. */
+  out?: Float32Array;
 }
 
 /**
@@ -30,7 +32,10 @@ export async function dequantizeRows(params: DequantizeRowsParams): Promise<Floa
   if (data.length !== nRows * rowSize) {
     throw new RangeError(`dequantizeRows: data has ${data.length} bytes, expected ${nRows} × ${rowSize}`);
   }
-  const out = new Float32Array(nRows * nPerRow);
+  if (params.out && params.out.length !== nRows * nPerRow) {
+    throw new RangeError(`dequantizeRows: out has ${params.out.length} values, expected ${nRows} × ${nPerRow}`);
+  }
+  const out = params.out ?? new Float32Array(nRows * nPerRow);
   if (type === GgmlType.F32) {
     // F32 has no to_float (it needs none).
     new Uint8Array(out.buffer).set(data);

@@ -3,7 +3,7 @@
  * quantized types through ggml's own kernels (quantizeRows, loaded only when needed).
  */
 import { GgmlType } from "../../formats/gguf/ggmlTypes.js";
-import { bf16ToF32, f32ToBf16, f32ToF16, requantizeBf16 } from "../../formats/float/floatConversions.js";
+import { f32ToBf16, f32ToF16, requantizeBf16 } from "../../formats/float/floatConversions.js";
 import { releaseFloat32Scratch, takeFloat32Scratch } from "../../util/float32Scratch.js";
 import { chunkToF32, type TensorChunk } from "./tensorChunks.js";
 
@@ -32,10 +32,14 @@ export async function encodeChunk(params: {
   const { quantizeRows } = await import("../../quant/ggml/quantizeRows.js");
   const rows = { type, nRows: chunk.nRows, nPerRow: chunk.nPerRow, imatrix: params.imatrix };
   if (chunk.f32 || !chunk.bf16) return quantizeRows({ ...rows, src: chunkToF32(chunk) });
-  // bf16 rows: expand into reused scratch, free again once ggml is done with it
+  // bf16 rows: expanded by ggml on the threadpool (exact, like bf16ToF32, but off the event loop)
+  // into reused scratch, free again once ggml is done with it
+  const { dequantizeRows } = await import("../../quant/ggml/dequantizeRows.js");
   const scratch = takeFloat32Scratch(chunk.bf16.length);
   try {
-    return await quantizeRows({ ...rows, src: bf16ToF32(chunk.bf16, scratch) });
+    const bytes = new Uint8Array(chunk.bf16.buffer, chunk.bf16.byteOffset, chunk.bf16.byteLength);
+    await dequantizeRows({ type: GgmlType.BF16, data: bytes, nRows: chunk.nRows, nPerRow: chunk.nPerRow, out: scratch });
+    return await quantizeRows({ ...rows, src: scratch });
   } finally {
     releaseFloat32Scratch(scratch);
   }
