@@ -10,12 +10,14 @@
  *    resuming partial ones (downloadBlob), each verified before it is renamed into `blobs/`;
  * 4. link `snapshots/<commit>/<path>` to the blobs and, last, record `refs/<revision>`.
  *
- * With HF_HUB_OFFLINE=1 the network is never touched (readCachedSnapshot).
+ * With HF_HUB_OFFLINE=1 the network is never touched (readCachedSnapshot); when the Hub cannot be
+ * reached, a complete cached snapshot is used with a warning, as huggingface_hub does.
  */
-import { readlink, rm } from "node:fs/promises";
+import { mkdir, readlink, rm, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { EnvironmentError, OssPrepError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { acquireBlobLock } from "./acquireBlobLock.js";
 import { createHubFetch, type RetryPolicy } from "./createHubFetch.js";
 import { downloadBlob } from "./downloadBlob.js";
 import { ensureFreeDiskSpace } from "./ensureFreeDiskSpace.js";
@@ -28,7 +30,6 @@ import type { HubEnvironment } from "./resolveHubEnvironment.js";
 import type { DownloadProgress, HubSnapshot, SnapshotFile } from "./types.js";
 import { type ExpectedContent, verifyBlob } from "./verifyBlob.js";
 import { VerifiedBlobMemo } from "./VerifiedBlobMemo.js";
-import { mkdir, stat } from "node:fs/promises";
 
 export const DEFAULT_DOWNLOAD_CONCURRENCY = 4;
 
@@ -88,7 +89,17 @@ export async function downloadHubSnapshot(params: DownloadHubSnapshotParams): Pr
     commit = info.sha;
     context.gated = info.gated !== false;
   } catch (error) {
-    throw explainHubError(error, meta.lastFailure(), context);
+    const failure = meta.lastFailure();
+    if (failure?.status === 0 && !signal?.aborted) {
+      // The Hub cannot be reached: like huggingface_hub, use a complete cached snapshot, and say so.
+      const cached = await readCachedSnapshot({ repo, revision, allow: params.allow, cacheDir: env.cacheDir, memo, signal }).catch(() => undefined);
+      if (cached) {
+        warn(`cannot reach ${env.endpoint} (${failure.networkError}); using the cached snapshot of ${repo}@${revision} (commit ${cached.commit}), which may be out of date`);
+        await memo.save();
+        return cached;
+      }
+    }
+    throw explainHubError(error, failure, context);
   }
   if (typeof commit !== "string" || !COMMIT_SHA.test(commit)) throw new OssPrepError(`${repo}@${revision}: the Hub returned no commit sha (got ${JSON.stringify(commit)})`);
 
@@ -168,7 +179,24 @@ export async function downloadHubSnapshot(params: DownloadHubSnapshotParams): Pr
     for (let job = queue.shift(); job && !poolSignal.aborted; job = queue.shift()) {
       progress.active.push(job.path);
       report();
+      let release: (() => Promise<void>) | undefined;
       try {
+        release = await acquireBlobLock({
+          lockPath: layout.lock(job.etag),
+          signal: poolSignal,
+          onWait: (holder) => warn(`${job.path}: another oss-prep process (${holder}) is downloading it; waiting for it`),
+        });
+        // That process may have finished it meanwhile.
+        if (await stat(layout.blob(job.etag)).then(() => true, () => false)) {
+          const check = await verifyBlob({ path: layout.blob(job.etag), expected: job.expected, memo, signal: poolSignal });
+          if (check.ok) {
+            jobsByEtag.get(job.etag)!.sha256 = check.sha256;
+            progress.totalBytes -= job.expected.size - job.partial;
+            progress.filesDone += job.paths.length;
+            continue;
+          }
+          await rm(layout.blob(job.etag), { force: true });
+        }
         const result = await downloadBlob({
           hub,
           repo,
@@ -203,6 +231,7 @@ export async function downloadHubSnapshot(params: DownloadHubSnapshotParams): Pr
         if (firstError === undefined && !(stop.signal.aborted && error === stop.signal.reason)) firstError = error;
         stop.abort(new DOMException("another download failed", "AbortError"));
       } finally {
+        await release?.();
         progress.active.splice(progress.active.indexOf(job.path), 1);
         report();
       }

@@ -5,6 +5,7 @@
  *   <cache>/models--org--name/blobs/<etag>.incomplete    a download in progress (resumable)
  *   <cache>/models--org--name/snapshots/<commit>/<path>  relative symlink to ../../blobs/<etag>
  *   <cache>/models--org--name/refs/<revision>            the commit sha a branch or tag resolved to
+ *   <cache>/.locks/models--org--name/                    lock files (huggingface_hub's `<etag>.lock`, oss-prep's `<etag>.oss-prep.lock`)
  */
 import { join } from "node:path";
 
@@ -15,10 +16,12 @@ export interface RepoCacheLayout {
   incomplete(etag: string): string;
   snapshotDir(commit: string): string;
   ref(revision: string): string;
+  lock(etag: string): string;
 }
 
 export function repoCacheLayout(cacheDir: string, repo: string): RepoCacheLayout {
-  const root = join(cacheDir, `models--${repo.split("/").join("--")}`);
+  const folder = `models--${repo.split("/").join("--")}`;
+  const root = join(cacheDir, folder);
   const blobsDir = join(root, "blobs");
   return {
     root,
@@ -27,6 +30,7 @@ export function repoCacheLayout(cacheDir: string, repo: string): RepoCacheLayout
     incomplete: (etag) => join(blobsDir, `${etag}.incomplete`),
     snapshotDir: (commit) => join(root, "snapshots", commit),
     ref: (revision) => join(root, "refs", revision),
+    lock: (etag) => join(cacheDir, ".locks", folder, `${etag}.oss-prep.lock`),
   };
 }
 

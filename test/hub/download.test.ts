@@ -349,3 +349,44 @@ describe("download: HF_HUB_OFFLINE=1", () => {
     expect(existsSync(join(online.snapshotDir, "config.json"))).toBe(false);
   });
 });
+
+describe("download: concurrent processes and an unreachable Hub", () => {
+  it("two downloads into one cache at once fetch each file once (a lock per blob)", async () => {
+    const fixture = gptOssLikeRepo();
+    const hub = await serve([fixture]);
+    const cacheDir = freshCache();
+    const a = download(hub, cacheDir);
+    const b = download(hub, cacheDir);
+    const [first, second] = await Promise.all([a.promise, b.promise]);
+    expect(second.files).toEqual(first.files);
+    for (const shard of [SHARD0, SHARD1]) expect(hub.contentBytes(shard)).toBe((fixture.files[shard] as Uint8Array).length);
+    expect([...a.warnings, ...b.warnings].join("\n")).toMatch(/is downloading it; waiting for it/);
+    expect(readdirSync(join(cacheDir, ".locks", "models--openai--gpt-oss-20b"))).toEqual([]);
+  });
+
+  it("takes over a lock left by a killed process", async () => {
+    const hub = await serve([gptOssLikeRepo()]);
+    const cacheDir = freshCache();
+    const { spawnSync } = await import("node:child_process");
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!; // exited: its pid is free
+    const locks = join(cacheDir, ".locks", "models--openai--gpt-oss-20b");
+    await mkdir(locks, { recursive: true });
+    const shard0 = sha256(gptOssLikeRepo().files[SHARD0] as Uint8Array);
+    await writeFile(join(locks, `${shard0}.oss-prep.lock`), `${dead}@${(await import("node:os")).hostname()}`);
+    const snapshot = await download(hub, cacheDir).promise;
+    expect(snapshot.files.find((f) => f.path === SHARD0)!.sha256).toBe(shard0);
+  });
+
+  it("when the Hub cannot be reached, uses a complete cached snapshot and says so; without one, says it cannot reach it", async () => {
+    const hub = await serve([gptOssLikeRepo()]);
+    const cacheDir = freshCache();
+    const online = await download(hub, cacheDir).promise;
+    await hub.close();
+    const { promise, warnings } = download(hub, cacheDir);
+    const cached = await promise;
+    expect(cached.files).toEqual(online.files);
+    expect(warnings.join("\n")).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); using the cached snapshot of openai\/gpt-oss-20b@main \(commit [0-9a-f]{40}\), which may be out of date/);
+    await expect(download(hub, freshCache()).promise).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) .*or set HF_HUB_OFFLINE=1/);
+  });
+});
+
