@@ -4,7 +4,7 @@
  * local Hub), converts it and publishes the result.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -126,7 +126,61 @@ describe("oss-prep download", () => {
   });
 });
 
+describe("oss-prep download: interrupted and resumed", () => {
+  it("SIGINT mid-file exits 130 keeping the partial file; the next run fetches only the rest", async () => {
+    const shard = "model-00000-of-00001.safetensors";
+    const size = readFileSync(join(tinyFixtureDir(), shard)).length;
+    const partialBytes = 3 << 20;
+    hub.addFault({ route: "cdn", file: shard, fault: { kind: "stall", afterBytes: partialBytes } });
+    const cache = join(scratch.path, "interrupted-cache");
+    const blobs = join(cache, "models--openai--gpt-oss-20b", "blobs");
+    const etag = createHash("sha256").update(readFileSync(join(tinyFixtureDir(), shard))).digest("hex");
+    const interrupted = await runCli(["download", "gpt-oss-20b"], {
+      env: env({ HF_HUB_CACHE: cache }),
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          try {
+            if (statSync(join(blobs, `${etag}.incomplete`)).size === partialBytes) {
+              clearInterval(poll);
+              child.kill("SIGINT");
+            }
+          } catch {
+            // not there yet
+          }
+        }, 10);
+        child.on("close", () => clearInterval(poll));
+      },
+    });
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/interrupted/);
+    expect(statSync(join(blobs, `${etag}.incomplete`)).size).toBe(partialBytes);
+    expect(readdirSync(join(cache, "models--openai--gpt-oss-20b"))).not.toContain("snapshots");
+    expect(readdirSync(join(cache, ".locks", "models--openai--gpt-oss-20b"))).toEqual([]);
+
+    const before = hub.contentRequests(shard).length;
+    const resumed = await runCli(["download", "gpt-oss-20b"], { env: env({ HF_HUB_CACHE: cache }) });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(hub.contentRequests(shard).slice(before).map((r) => [r.rangeStart, r.bytesSent])).toEqual([[partialBytes, size - partialBytes]]);
+  });
+});
+
 describe("build and publish through the Hub", () => {
+  it("the shipped gguf-bf16 pipeline with the default model downloads gpt-oss-20b; offline, the next build runs from the cache", async () => {
+    const out = join(scratch.path, "build-default");
+    const online = await runCli(["build", "--variant", "gguf-bf16", "--out", out, "--json"], { env: env() });
+    expect(online.code, online.stderr).toBe(0);
+    const manifest = JSON.parse(online.stdout);
+    expect(manifest.model).toMatchObject({ name: "gpt-oss-20b", source: { kind: "hub", repo: "openai/gpt-oss-20b", revision: "main" } });
+    expect(manifest.stages[0].summary).toMatchObject({ repo: "openai/gpt-oss-20b", commit: hub.headCommit("openai/gpt-oss-20b") });
+    const requests = hub.requests.length;
+    const offline = await runCli(["build", "--variant", "gguf-bf16", "--out", out, "--json"], { env: env({ HF_HUB_OFFLINE: "1" }) });
+    expect(offline.code, offline.stderr).toBe(0);
+    const again = JSON.parse(offline.stdout);
+    expect(again.stages[0].summary).toMatchObject({ offline: true, commit: manifest.stages[0].summary.commit });
+    expect(again.stages[1].cached).toBe(true);
+    expect(hub.requests.length).toBe(requests);
+  });
+
   let buildDir: string;
 
   it("a pipeline download → convert → publish: same tensors as a local build, repo + commit in the manifest, no token anywhere", async () => {

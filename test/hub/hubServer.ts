@@ -15,7 +15,7 @@
  *
  * Errors carry the Hub's X-Error-Code (RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo) and
  * X-Error-Message headers. Faults can be injected per route and file: a connection dropped after N
- * bytes, wrong bytes, an HTTP status (401, 404, 429 with Retry-After, 5xx), a Range ignored.
+ * bytes, a transfer that hangs, wrong bytes, an HTTP status (401, 404, 429 with Retry-After, 5xx), a Range ignored.
  *
  * Listens on 127.0.0.1 only, every loop is bounded, and it closes itself after `lifetimeMs`.
  */
@@ -27,6 +27,8 @@ export type HubRoute = "model-info" | "tree" | "resolve" | "cdn" | "create-repo"
 
 export type HubFault =
   | { kind: "drop"; afterBytes: number }
+  /** Send the first bytes, then nothing more until the server closes (a hung transfer). */
+  | { kind: "stall"; afterBytes: number }
   | { kind: "corrupt" }
   | { kind: "status"; status: number; retryAfter?: string; errorCode?: string; errorMessage?: string }
   | { kind: "ignore-range" };
@@ -285,6 +287,13 @@ export async function startHubServer(options: {
       const part = body.subarray(0, Math.min(fault.afterBytes, body.length));
       entry.bytesSent = part.length;
       res.write(part, () => setTimeout(() => res.socket?.end(), 300).unref());
+      return;
+    }
+    if (fault?.kind === "stall") {
+      entry.fault = "stall";
+      const part = body.subarray(0, Math.min(fault.afterBytes, body.length));
+      entry.bytesSent = part.length;
+      res.write(part);
       return;
     }
     entry.bytesSent = body.length;
