@@ -43,7 +43,7 @@ export interface ExpertEvent {
   tokens: Int32Array;
   /** The routing weight each of those tokens gives this expert. */
   gateWeights: Float32Array;
-  /** gate_up_proj input, [tokens.length, hidden] (rows of mlpInput). */
+  /** gate_up_proj input, [tokens.length, hidden]: rows of mlpInput, rounded to bf16 in bf16 expert precision. */
   input: Float32Array;
   /** down_proj input (the clamped SwiGLU output), [tokens.length, expertFfn]. */
   downInput: Float32Array;

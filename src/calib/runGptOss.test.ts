@@ -189,3 +189,12 @@ describe("runGptOss with a wrapped weight provider", () => {
     }
   });
 });
+
+describe("runGptOss input errors", () => {
+  it("names what is wrong", async () => {
+    await expect(runGptOss({ dir: tinyFixtureDir(), sequences: [] })).rejects.toThrow(/no sequences to run/);
+    await expect(runGptOss({ dir: tinyFixtureDir(), sequences: [[1, 2], []] })).rejects.toThrow(/sequences\[1\]: empty sequence/);
+    await expect(runGptOss({ dir: tinyFixtureDir(), sequences: [[1, 4096]] })).rejects.toThrow(/token id 4096/);
+    await expect(runGptOss({ sequences: [[1]] })).rejects.toThrow(/exactly one of dir and weights/);
+  });
+});
