@@ -6,6 +6,7 @@
  */
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseGptOssConfig } from "../../src/arch/gpt-oss/hyperparameters.js";
@@ -28,6 +29,8 @@ interface ChildResult {
   seconds: RunGptOssResult["seconds"];
   /** Wall seconds of each layer (synthetic runs). */
   layerSeconds: number[];
+  /** Seconds spent producing (dequantizing) experts: a fixed cost per layer, not per token. */
+  expertWeightSeconds: number;
 }
 
 type Job = { kind: "fixture"; backend: "plain-ts" | "ort-cpu"; sequences: number; length: number } | { kind: "synthetic"; backend: "plain-ts" | "ort-cpu"; sequences: number; length: number };
@@ -110,10 +113,20 @@ async function runChild(job: Job): Promise<ChildResult> {
   const layerEnds: number[] = [];
   const started = performance.now();
   const common = { backend, hooks: { onLayer: () => void layerEnds.push(performance.now()) }, logits: "none" as const };
+  let expertWeightSeconds = 0;
+  const timedExperts = (weights: GptOssWeightProvider): GptOssWeightProvider => ({
+    ...weights,
+    async expert(layer, expert) {
+      const t = performance.now();
+      const w = await weights.expert(layer, expert);
+      expertWeightSeconds += (performance.now() - t) / 1000;
+      return w;
+    },
+  });
   const result =
     job.kind === "fixture"
       ? await runGptOss({ ...common, dir: join(sharedDir(), "fixtures", "tiny-gpt-oss"), sequences: fixtureSequences(job.sequences, job.length, 4080) })
-      : await runGptOss({ ...common, weights: syntheticWeights(), sequences: fixtureSequences(job.sequences, job.length, 1024) });
+      : await runGptOss({ ...common, weights: timedExperts(syntheticWeights()), sequences: fixtureSequences(job.sequences, job.length, 1024) });
   await backend.dispose();
   const cpu = process.cpuUsage(cpu0);
   return {
@@ -123,6 +136,7 @@ async function runChild(job: Job): Promise<ChildResult> {
     tokens: job.sequences * job.length,
     seconds: result.seconds,
     layerSeconds: layerEnds.map((t, i) => (t - (i === 0 ? started : layerEnds[i - 1])) / 1000),
+    expertWeightSeconds,
   };
 }
 
@@ -141,6 +155,7 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const duration = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`);
 
 export async function benchCalibEngine(): Promise<void> {
+  const loadBefore = loadavg()[0];
   const fixtureJobs: Job[] = (["plain-ts", "ort-cpu"] as const).map((backend) => ({ kind: "fixture", backend, sequences: 16, length: 256 }));
   const fixtureRows: Array<Array<string | number>> = [];
   for (const job of fixtureJobs) {
@@ -161,33 +176,37 @@ export async function benchCalibEngine(): Promise<void> {
   for (const job of synthetic) {
     const r = await measure(job);
     const [sliding, full] = r.layerSeconds;
-    const perTokenLayer = (sliding + full) / 2 / r.tokens;
+    // Dequantizing the 32 experts is a fixed cost per layer; the rest scales with tokens.
+    const dequantPerLayer = r.expertWeightSeconds / 2;
+    const perTokenLayer = (sliding + full - r.expertWeightSeconds) / 2 / r.tokens;
     const attentionPairs = (job.length * Math.min(job.length, 128) + (job.length * (job.length + 1)) / 2) * job.sequences;
     const flops = 2 * linearFlopsPerToken * r.tokens + 4 * 64 * 64 * attentionPairs;
-    syntheticRows.push([job.backend, `${job.sequences} × ${job.length}`, `${fmt(sliding)} s`, `${fmt(full)} s`,
-      `${(flops / (sliding + full) / 1e9).toFixed(1)} GFLOP/s`, `${fmt(r.seconds.experts)} s`, mib(r.peakRssBytes)]);
+    syntheticRows.push([job.backend, `${job.sequences} × ${job.length}`, `${fmt(sliding)} s`, `${fmt(full)} s`, `${fmt(r.cpuSeconds)} s`,
+      `${(flops / (sliding + full - r.expertWeightSeconds) / 1e9).toFixed(1)} GFLOP/s`, `${fmt(r.seconds.experts)} s (${fmt(r.expertWeightSeconds)} s dequantizing)`, mib(r.peakRssBytes)]);
     for (const [count, length] of [[128, 512], [128, 2048]]) {
       const tokens = count * length;
-      projections.push([job.backend, `${count} × ${length}`, duration(perTokenLayer * tokens * REAL_LAYERS),
+      projections.push([job.backend, `${count} × ${length}`, duration((perTokenLayer * tokens + dequantPerLayer) * REAL_LAYERS),
         `${((linearFlopsPerToken * tokens * REAL_LAYERS) / 1e15).toFixed(2)} PFLOP`, `${((2 * tokens * 2880 * 4) / 2 ** 30).toFixed(1)} GiB`]);
     }
   }
 
+  const loadAfter = loadavg()[0];
   await writeBenchSection(
     "calib-engine",
     `## Calibration engine (\`src/calib\`, issue 9)
 
-Forward pass of the tiny fixture over calibration sequences (no logits), whole child process, ${machineThreads()} threads for onnxruntime-node:
+Forward pass of the tiny fixture over calibration sequences (no logits), whole child process, ${machineThreads()} threads for onnxruntime-node.
+Load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the suite: wall times are only comparable between runs at a similar load (CPU times are steadier).
 
 ${table(["backend", "sequences × tokens", "wall", "CPU", "tokens/s", "attention / router / experts", "peak RSS"], fixtureRows)}
 
 One sliding and one full layer at gpt-oss-20b's real shapes (hidden 2880, 64/8 heads of 64, 32 experts of
 2880 with top-4, window 128), random weights, every routed expert dequantized from random MXFP4 when reached
-(dequantization included in the times):
+(dequantization included in the layer times, excluded from the throughput):
 
-${table(["backend", "sequences × tokens", "sliding layer", "full layer", "throughput", "experts (both layers)", "peak RSS"], syntheticRows)}
+${table(["backend", "sequences × tokens", "sliding layer", "full layer", "CPU (process)", "throughput", "experts (both layers)", "peak RSS"], syntheticRows)}
 
-Projected full calibration pass (24 layers, measured time per token and layer × tokens × 24; the FLOPs column
+Projected full calibration pass (24 layers × (measured time per token and layer × tokens + dequantizing 32 experts); the FLOPs column
 counts the linears only, ≈ ${(linearFlopsPerToken * REAL_LAYERS / 1e9).toFixed(1)} GFLOP per token; attention adds 4·64·64·context per token and head-group row):
 
 ${table(["backend", "sequences × tokens", "projected wall", "linear FLOPs", "activations (2 · tokens · hidden · 4 B)"], projections)}
