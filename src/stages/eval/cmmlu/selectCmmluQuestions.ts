@@ -51,7 +51,8 @@ export function resolveCmmluSubjects(dataset: CmmluDataset, names: readonly stri
       for (const [subject, info] of dataset.subjects) if (info.category === category) chosen.add(subject);
       continue;
     }
-    const near = all.filter((s) => s.includes(normalise(name).replace(/ /g, "_"))).slice(0, 5);
+    const wanted = normalise(name).replace(/ /g, "_");
+    const near = all.filter((s) => s.includes(wanted) || wanted.includes(s) || editDistance(s, wanted) <= 2).slice(0, 5);
     throw new UsageError(
       `unknown CMMLU subject or category ${JSON.stringify(name)}` +
         (near.length ? ` (did you mean ${near.join(", ")}?)` : "") +
@@ -93,6 +94,16 @@ export async function selectCmmluQuestions(params: { dataset: CmmluDataset; spec
     );
   }
   return { subjects, questions };
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 function hashString(s: string): number {
