@@ -22,9 +22,10 @@ export interface StreamedGgufTensor {
    * The tensor's data as encoded chunks, in order, each a promise wrapped in an object (an async
    * generator would await a promise it yields, serialising the encodings). The producer awaits the
    * iterator (reads) but not the promises (encodings), so encodings of several chunks overlap; the
-   * writer awaits each promise in order. A rejected promise fails the whole write.
+   * writer awaits each promise in order. A rejected promise fails the whole write. `release`, if
+   * given, is called once the chunk's bytes are written (its buffer may then be reused).
    */
-  chunks(): AsyncIterable<{ encoded: Promise<Buffer> }>;
+  chunks(): AsyncIterable<{ encoded: Promise<Buffer>; release?: () => void }>;
 }
 
 export async function writeGgufStreaming(params: {
@@ -43,16 +44,16 @@ export async function writeGgufStreaming(params: {
   for (const t of tensors) writer.addTensorInfo({ name: t.name, shape: t.shape, type: t.type, byteLength: t.byteLength });
   const totalBytes = tensors.reduce((n, t) => n + t.byteLength, 0);
 
-  const queue = new BoundedQueue<{ index: number; encoded: Promise<Buffer> }>(params.depth ?? 3);
+  const queue = new BoundedQueue<{ index: number; encoded: Promise<Buffer>; release?: () => void }>(params.depth ?? 3);
   let stopped = false;
   const producer = (async () => {
     try {
       for (let index = 0; index < tensors.length && !stopped; index++) {
-        for await (const { encoded } of tensors[index].chunks()) {
+        for await (const { encoded, release } of tensors[index].chunks()) {
           encoded.catch(() => undefined); // surfaced when the writer awaits it, in order
           params.signal?.throwIfAborted();
           if (stopped) break;
-          await queue.push({ index, encoded });
+          await queue.push({ index, encoded, release });
         }
       }
       queue.close();
@@ -75,6 +76,8 @@ export async function writeGgufStreaming(params: {
           bytesWritten += bytes.length;
           params.onProgress?.({ bytesWritten, totalBytes, tensor: name });
           yield bytes;
+          // resumed: the writer has copied or written the bytes
+          job.release?.();
         }
       }
       await writer.writeTensorData(name, chunksOfTensor());

@@ -177,15 +177,24 @@ class Checkpoint implements SafetensorsCheckpoint {
   }
 
   async readTensorRange(name: string, start: number, end: number): Promise<Buffer> {
+    // allocUnsafe: readExactly fills every byte or throws, so no uninitialised memory escapes.
+    return this.readTensorRangeInto(name, start, end, Buffer.allocUnsafe(end - start));
+  }
+
+  /**
+   * Like readTensorRange, into the first end − start bytes of `target` (a buffer the caller reuses:
+   * streaming the experts through fresh buffers costs GBs of allocations). Returns that subarray.
+   */
+  async readTensorRangeInto(name: string, start: number, end: number, target: Buffer): Promise<Buffer> {
     const info = this.get(name);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > info.byteLength) {
       throw new RangeError(`range [${start}, ${end}) is not within tensor ${name} of ${info.byteLength} bytes`);
     }
+    if (target.length < end - start) throw new RangeError(`target of ${target.length} bytes cannot hold [${start}, ${end}) of ${name}`);
     const handle = this.#handle(info.file);
-    // allocUnsafe: readExactly fills every byte or throws, so no uninitialised memory escapes.
-    const target = Buffer.allocUnsafe(end - start);
-    await readExactly({ handle, file: info.file, target, position: info.byteOffset + start, key: name });
-    return target;
+    const view = target.subarray(0, end - start);
+    await readExactly({ handle, file: info.file, target: view, position: info.byteOffset + start, key: name });
+    return view;
   }
 
   async *streamTensor(name: string, options: { chunkBytes?: number } = {}): AsyncIterable<Buffer> {

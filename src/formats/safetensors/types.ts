@@ -59,6 +59,8 @@ export interface SafetensorsCheckpoint {
    * tensors in chunks. Throws RangeError unless 0 <= start <= end <= byteLength.
    */
   readTensorRange(name: string, start: number, end: number): Promise<Buffer>;
+  /** readTensorRange into the start of a caller's (reused) buffer; returns the filled subarray. */
+  readTensorRangeInto(name: string, start: number, end: number, target: Buffer): Promise<Buffer>;
   /** The tensor's bytes in consecutive chunks of at most `chunkBytes` (default 16 MiB), each a fresh Buffer. */
   streamTensor(name: string, options?: { chunkBytes?: number }): AsyncIterable<Buffer>;
   /** Close the shard file handles. Reads after close throw. Safe to call twice. */

@@ -60,28 +60,61 @@ function decodeFloat(buffer: Buffer, dtype: string, where: string, name: string)
 }
 
 /**
- * The fused gate_up blocks are read once per expert; the half for `up` (parity 1) is kept until the
- * `up` tensor, which the plan always puts right after `gate`, asks for it. This avoids reading the
- * largest tensors of the checkpoint twice, for at most half of one gate_up tensor in memory.
+ * The fused gate_up blocks are read once per expert and both halves repacked at once; the ggml
+ * blocks of `up` (parity 1) wait here until the `up` tensor, which comes after `gate` in every order
+ * we write (the converter's and llama-quantize's), asks for them. This avoids reading the largest
+ * tensors of the checkpoint twice, for at most the `up` half of one layer in memory.
  */
 export class FusedExpertCache {
   private key: string | undefined;
-  private parts = new Map<number, { blocks: Buffer; scales: Buffer }>();
+  private parts = new Map<number, Buffer>();
+  /** Reused read buffers (their bytes are repacked before the next read). */
+  readonly blocksScratch = { buffer: Buffer.alloc(0) };
+  readonly scalesScratch = { buffer: Buffer.alloc(0) };
+  readonly halfBlocksScratch = { buffer: Buffer.alloc(0) };
+  readonly halfScalesScratch = { buffer: Buffer.alloc(0) };
+  /**
+   * ggml blocks of one expert, recycled: the writer gives each back (releaseBlocks) once written, so
+   * the ~10 GB of experts of the full model stream through a few dozen buffers instead of fresh ones
+   * (fresh ones cost V8 a full GC every few experts).
+   */
+  private freeBlocks: Buffer[] = [];
 
-  take(key: string, expert: number): { blocks: Buffer; scales: Buffer } | undefined {
+  takeBlocks(bytes: number): Buffer {
+    const index = this.freeBlocks.findIndex((b) => b.length === bytes);
+    return index >= 0 ? this.freeBlocks.splice(index, 1)[0] : Buffer.allocUnsafeSlow(bytes);
+  }
+
+  releaseBlocks(buffer: Buffer): void {
+    if (this.freeBlocks.length < 64) this.freeBlocks.push(buffer);
+  }
+
+  take(key: string, expert: number): Buffer | undefined {
     if (this.key !== key) return undefined;
     const part = this.parts.get(expert);
     this.parts.delete(expert);
     return part;
   }
 
-  put(key: string, expert: number, part: { blocks: Buffer; scales: Buffer }): void {
+  put(key: string, expert: number, ggmlBlocks: Buffer): void {
     if (this.key !== key) {
       this.key = key;
       this.parts.clear();
     }
-    this.parts.set(expert, part);
+    this.parts.set(expert, ggmlBlocks);
   }
+}
+
+function scratch(holder: { buffer: Buffer }, bytes: number): Buffer {
+  if (holder.buffer.length < bytes) holder.buffer = Buffer.allocUnsafeSlow(bytes);
+  return holder.buffer.subarray(0, bytes);
+}
+
+/** Rows `parity`, parity + 2, … of `data` (rows of rowBytes) into `out`. */
+function selectRowsInto(data: Buffer, rowBytes: number, parity: number, out: Buffer): Buffer {
+  const rows = data.length / rowBytes;
+  for (let r = parity, o = 0; r < rows; r += 2, o += rowBytes) out.set(data.subarray(r * rowBytes, (r + 1) * rowBytes), o);
+  return out;
 }
 
 export async function* tensorChunks(params: {
@@ -123,30 +156,31 @@ export async function* tensorChunks(params: {
   const fusedRows = source.parity === undefined ? rows : 2 * rows;
   const blockBytesPerExpert = fusedRows * blocksPerRow * 16;
   const scaleBytesPerExpert = fusedRows * blocksPerRow;
+  const ggmlRowBytes = blocksPerRow * 17;
   for (let e = 0; e < nExperts; e++) {
-    let blocks: Buffer;
-    let scales: Buffer;
     const cached = source.parity === 1 ? params.fused.take(source.blocks, e) : undefined;
     if (cached) {
-      ({ blocks, scales } = cached);
-    } else {
-      const allBlocks = await checkpoint.readTensorRange(source.blocks, e * blockBytesPerExpert, (e + 1) * blockBytesPerExpert);
-      const allScales = await checkpoint.readTensorRange(source.scales, e * scaleBytesPerExpert, (e + 1) * scaleBytesPerExpert);
-      if (source.parity === undefined) {
-        blocks = allBlocks;
-        scales = allScales;
-      } else {
-        blocks = selectRows({ data: allBlocks, shape: [1, fusedRows, blocksPerRow, 16], parity: source.parity }).data;
-        scales = selectRows({ data: allScales, shape: [1, fusedRows, blocksPerRow], parity: source.parity }).data;
-        if (source.parity === 0) {
-          params.fused.put(source.blocks, e, {
-            blocks: selectRows({ data: allBlocks, shape: [1, fusedRows, blocksPerRow, 16], parity: 1 }).data,
-            scales: selectRows({ data: allScales, shape: [1, fusedRows, blocksPerRow], parity: 1 }).data,
-          });
-        }
-      }
+      yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4: cached };
+      continue;
     }
-    const mxfp4 = repackHfMxfp4ToGgml({ blocks, scales, nBlocks: rows * blocksPerRow });
-    yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4 };
+    const blocks = await checkpoint.readTensorRangeInto(source.blocks, e * blockBytesPerExpert, (e + 1) * blockBytesPerExpert, scratch(params.fused.blocksScratch, blockBytesPerExpert));
+    const scales = await checkpoint.readTensorRangeInto(source.scales, e * scaleBytesPerExpert, (e + 1) * scaleBytesPerExpert, scratch(params.fused.scalesScratch, scaleBytesPerExpert));
+    const nBlocks = rows * blocksPerRow;
+    if (source.parity === undefined) {
+      const mxfp4 = repackHfMxfp4ToGgml({ blocks, scales, nBlocks, out: params.fused.takeBlocks(rows * ggmlRowBytes) }) as Buffer;
+      yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4 };
+      continue;
+    }
+    // gate_up rows interleave gate (even) and up (odd): gather each half, repack it
+    const halves = [0, 1].map((parity) =>
+      repackHfMxfp4ToGgml({
+        blocks: selectRowsInto(blocks, blocksPerRow * 16, parity, scratch(params.fused.halfBlocksScratch, nBlocks * 16)),
+        scales: selectRowsInto(scales, blocksPerRow, parity, scratch(params.fused.halfScalesScratch, nBlocks)),
+        nBlocks,
+        out: params.fused.takeBlocks(rows * ggmlRowBytes),
+      }) as Buffer,
+    );
+    params.fused.put(source.blocks, e, halves[1 - source.parity]);
+    yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4: halves[source.parity] };
   }
 }

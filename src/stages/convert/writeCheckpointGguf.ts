@@ -102,7 +102,10 @@ export async function writeCheckpointGguf(params: {
         const values = params.imatrix?.(p.plan.name);
         for await (const raw of tensorChunks({ checkpoint, plan: p.plan, keepMxfp4: p.type === GgmlType.MXFP4, fused, where })) {
           const chunk = params.prepareChunk ? params.prepareChunk(raw, p) : raw;
-          yield { encoded: encodeChunk({ chunk, type: p.type, imatrix: imatrixSlice(values, chunk) }) };
+          const encoded = encodeChunk({ chunk, type: p.type, imatrix: imatrixSlice(values, chunk) });
+          // expert blocks go back to the pool once written (a copy) or once encoded from (requant)
+          const blocks = raw.mxfp4;
+          yield { encoded, release: blocks ? () => fused.releaseBlocks(blocks) : undefined };
         }
       },
     }));
