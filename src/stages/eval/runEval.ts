@@ -133,7 +133,7 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
         agreement: ours.filter((p, i) => p.predicted === theirs[i].predicted).length / ours.length,
       };
       if (params.divergence !== false) {
-        report.divergence = await divergence(params, model, baseline, selection.questions.length);
+        report.divergence = await divergence(params, model, baseline);
       }
     }
     report.seconds = (performance.now() - t0) / 1000;
@@ -143,7 +143,7 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
     await model.dispose();
   }
 
-  async function divergence(p: RunEvalParams, ours: EvalModel, base: EvalModel, _questions: number): Promise<DivergenceReport> {
+  async function divergence(p: RunEvalParams, ours: EvalModel, base: EvalModel): Promise<DivergenceReport> {
     const options = p.divergence || {};
     const maxTokens = options.maxTokens ?? DEFAULT_DIVERGENCE_TOKENS;
     const chunkTokens = Math.min(DIVERGENCE_CHUNK_TOKENS, p.contextLimit ?? DIVERGENCE_CHUNK_TOKENS);

@@ -1,0 +1,106 @@
+/**
+ * CMMLU scoring throughput against node-llama-cpp's plain prompt processing, same model, same
+ * machine, same process, interleaved runs: the fixture's BF16 GGUF, 0-shot and 5-shot prompts.
+ * "Plain" evaluates each prompt's tokens from an empty sequence with no output, the cheapest way
+ * node-llama-cpp can consume them; "eval" is the full scoring (prompt + choices, distributions read,
+ * header and shots reused between questions of a subject). Run: `npm run bench:eval`.
+ */
+import { loadavg } from "node:os";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { convertCheckpoint } from "../../src/stages/convert/convertCheckpoint.js";
+import { evaluateCmmlu, planCmmluQuestions } from "../../src/stages/eval/cmmlu/evaluateCmmlu.js";
+import { parseRowFilter } from "../../src/stages/eval/cmmlu/parseRowFilter.js";
+import { readCmmluDir } from "../../src/stages/eval/cmmlu/readCmmluDir.js";
+import { selectCmmluQuestions } from "../../src/stages/eval/cmmlu/selectCmmluQuestions.js";
+import { loadEvalModel } from "../../src/stages/eval/loadEvalModel.js";
+import { sharedDir } from "../../src/util/paths.js";
+import { machineThreads } from "../../src/util/threads.js";
+import { table, writeBenchSection } from "../report.js";
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function plainPromptProcessing(params: { path: string; prompts: number[][]; threads: number }): Promise<number> {
+  const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+  const llama = await getLlama({ gpu: false, build: "never", maxThreads: params.threads, logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: params.path, gpuLayers: 0 });
+  const longest = Math.max(...params.prompts.map((p) => p.length));
+  const context = await model.createContext({ contextSize: longest, threads: params.threads, sequences: 1 });
+  const sequence = context.getSequence();
+  const t0 = performance.now();
+  for (const prompt of params.prompts) {
+    await sequence.clearHistory();
+    await sequence.evaluateWithoutGeneratingNewTokens(prompt as never[]);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await context.dispose();
+  await model.dispose();
+  return seconds;
+}
+
+export async function benchEvalThroughput(runs = 3): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "oss-prep-bench-eval-"));
+  const threads = machineThreads();
+  const rows: Array<Array<string | number>> = [];
+  const load: number[] = [];
+  try {
+    const path = join(dir, "tiny-bf16.gguf");
+    await convertCheckpoint({ dir: join(sharedDir(), "fixtures", "tiny-gpt-oss"), outPath: path, outtype: "bf16" });
+    const dataset = await readCmmluDir({ dir: join(sharedDir(), "cmmlu") });
+    const model = await loadEvalModel({ path, threads });
+    try {
+      for (const { shots, perSubject } of [
+        { shots: 0, perSubject: 2 },
+        { shots: 5, perSubject: 1 },
+      ]) {
+        const { questions } = await selectCmmluQuestions({ dataset, spec: { rows: parseRowFilter({ text: "i%5!=0" }), perSubject } });
+        const planned = await planCmmluQuestions({ model, dataset, questions, shots, method: "continuation" });
+        const prompts = planned.map((q) => model.tokenize(q.prompt));
+        const promptTokens = prompts.reduce((a, p) => a + p.length, 0);
+        const plain: number[] = [];
+        const evalSeconds: number[] = [];
+        const evaluated: number[] = [];
+        const scored: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          load.push(loadavg()[0]);
+          plain.push(await plainPromptProcessing({ path, prompts, threads }));
+          const run = await evaluateCmmlu({ model, dataset, questions, shots, method: "continuation" });
+          evalSeconds.push(run.throughput.seconds);
+          evaluated.push(run.throughput.evaluatedTokens);
+          scored.push(run.throughput.promptTokens);
+        }
+        const plainRate = promptTokens / median(plain);
+        const evalRate = promptTokens / median(evalSeconds);
+        rows.push([
+          `${shots}-shot, ${questions.length} questions`,
+          promptTokens,
+          `${plainRate.toFixed(0)} tok/s`,
+          `${evalRate.toFixed(0)} tok/s (${(questions.length / median(evalSeconds)).toFixed(1)} questions/s)`,
+          `${((evalRate / plainRate) * 100).toFixed(0)}%`,
+          `${median(evaluated)} (${((median(evaluated) / promptTokens) * 100).toFixed(0)}%)`,
+        ]);
+      }
+    } finally {
+      await model.dispose();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await writeBenchSection(
+    "eval-throughput",
+    `## CMMLU evaluation throughput (\`oss-prep eval\`) vs plain prompt processing
+
+The fixture's BF16 GGUF on CPU (${threads} threads, node-llama-cpp), median of ${runs} interleaved runs; load average
+while measuring ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} (the machine is shared, so compare the two columns, which ran side by side).
+*plain*: node-llama-cpp evaluating each prompt's tokens from an empty sequence, no outputs. *eval*: the
+complete scoring of the same questions (prompt and choices, full-vocabulary distribution read where
+scored), counted over the same prompt tokens. *runtime tokens*: what eval actually sent to llama.cpp after
+reusing the KV prefix (each question re-evaluates at least its last 64 tokens so that ggml's flash attention
+takes the same float32 path as a fresh evaluation — see loadEvalModel.ts).
+
+${table(["workload", "prompt tokens", "plain", "eval", "eval / plain", "runtime tokens"], rows)}
+
+Reproduce: \`npm run bench:eval\`.`,
+  );
+}
