@@ -35,9 +35,25 @@ function u32Key(gguf: GgufFile, key: string): number {
   return ggufPlainValue(value) as number;
 }
 
-async function readRange(handle: FileHandle, path: string, position: number, length: number, name: string): Promise<Buffer> {
-  // a buffer of its own, at offset 0: typed-array views over it are aligned
-  const data = Buffer.allocUnsafeSlow(length);
+/**
+ * Read buffers, recycled once the writer is done with a chunk: the experts of the full model would
+ * otherwise stream through ~10 GB of fresh buffers, and V8 answers each few hundred MB with a full GC.
+ */
+class ReadBuffers {
+  private free: ArrayBuffer[] = [];
+  take(length: number): Buffer {
+    const index = this.free.findIndex((b) => b.byteLength >= length);
+    // a buffer of its own, at offset 0: typed-array views over it are aligned
+    const buffer = index >= 0 ? this.free.splice(index, 1)[0] : new ArrayBuffer(Math.max(length, 1));
+    return Buffer.from(buffer, 0, length);
+  }
+  release(data: Buffer): void {
+    if (this.free.length < 8) this.free.push(data.buffer as ArrayBuffer);
+  }
+}
+
+async function readRange(handle: FileHandle, path: string, position: number, length: number, name: string, buffers: ReadBuffers): Promise<Buffer> {
+  const data = buffers.take(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await handle.read(data, got, length - got, position + got);
@@ -101,13 +117,15 @@ export async function quantizeGguf(params: {
   const infos = new Map(gguf.tensors.map((t) => [t.name, t]));
 
   const handle = await open(path, "r");
+  const buffers = new ReadBuffers();
   try {
     const tensorChunks = (decision: TensorTypeDecision, info: GgufTensorInfo) =>
-      async function* (): AsyncGenerator<{ encoded: Promise<Buffer> }> {
+      async function* (): AsyncGenerator<{ encoded: Promise<Buffer>; release?: () => void }> {
         if (decision.type === decision.sourceType) {
           for (let offset = 0; offset < info.byteLength; offset += COPY_BYTES) {
             const length = Math.min(COPY_BYTES, info.byteLength - offset);
-            yield { encoded: Promise.resolve(await readRange(handle, path, info.absoluteOffset + offset, length, info.name)) };
+            const data = await readRange(handle, path, info.absoluteOffset + offset, length, info.name, buffers);
+            yield { encoded: Promise.resolve(data), release: () => buffers.release(data) };
           }
           return;
         }
@@ -121,13 +139,14 @@ export async function quantizeGguf(params: {
           for (let row = 0; row < rowsPerExpert; row += rowsPerChunk) {
             const nRows = Math.min(rowsPerChunk, rowsPerExpert - row);
             const firstRow = e * rowsPerExpert + row;
-            const data = await readRange(handle, path, info.absoluteOffset + firstRow * rowBytes, nRows * rowBytes, info.name);
+            const data = await readRange(handle, path, info.absoluteOffset + firstRow * rowBytes, nRows * rowBytes, info.name, buffers);
             const slice = values?.subarray((values.length === nPerRow ? 0 : e) * nPerRow, ((values.length === nPerRow ? 0 : e) + 1) * nPerRow);
             const encoded = (async () => {
               const chunk = await decodeRows(data, info.type, nRows, nPerRow, firstRow, nExperts > 1 ? e : undefined);
               return encodeChunk({ chunk, type: decision.type, imatrix: slice });
             })();
-            yield { encoded };
+            // the encoding reads `data` (or views of it) until it resolves, before the write
+            yield { encoded, release: () => buffers.release(data) };
           }
         }
       };
