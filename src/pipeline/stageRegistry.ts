@@ -7,10 +7,11 @@ import { convertStage } from "../stages/convert/definition.js";
 import { downloadStage } from "../stages/download/definition.js";
 import { evalStage } from "../stages/eval/definition.js";
 import { publishStage } from "../stages/publish/definition.js";
+import { pruneStage } from "../stages/prune/definition.js";
 import { quantizeStage } from "../stages/quantize/definition.js";
 import { sourceStage } from "../stages/source/definition.js";
 
-const STAGES: StageDefinition<any>[] = [sourceStage, convertStage, quantizeStage, downloadStage, publishStage, evalStage];
+const STAGES: StageDefinition<any>[] = [sourceStage, convertStage, quantizeStage, downloadStage, publishStage, evalStage, pruneStage];
 
 export function registerStage(definition: StageDefinition<any>): void {
   if (STAGES.some((s) => s.name === definition.name)) throw new Error(`stage ${definition.name} registered twice`);

@@ -1,0 +1,75 @@
+/**
+ * Calibration hooks that accumulate, layer by layer, what expert and head scoring need — never the
+ * activations themselves, so a real-size run streams in bounded memory:
+ * - experts (REAP, Cerebras 2025, and its baselines): per expert the routed token count, Σ gate weight
+ *   × ‖output‖₂ and Σ ‖output‖₂, from the engine's per-expert events (output before the routing weight);
+ * - heads (FLAP, An et al. 2024): per o_proj input channel Σx and Σx² in float64, for the variance that
+ *   the fluctuation metric weighs and the mean that bias compensation restores.
+ * The o_proj column norms come from the weights (see observeOProjColumnNorms).
+ */
+import type { GptOssHooks } from "../calib/index.js";
+
+export interface LayerAccumulators {
+  tokens: number;
+  routedTokens: Float64Array;
+  reapSum: Float64Array;
+  normSum: Float64Array;
+  channelSum: Float64Array;
+  channelSumSquares: Float64Array;
+  attentionRows: number;
+}
+
+export function createPruneScoringHooks(params: { nLayers: number; nExperts: number; oProjWidth: number }): {
+  hooks: GptOssHooks;
+  layers: LayerAccumulators[];
+} {
+  const { nLayers, nExperts, oProjWidth } = params;
+  const layers: LayerAccumulators[] = Array.from({ length: nLayers }, () => ({
+    tokens: 0,
+    routedTokens: new Float64Array(nExperts),
+    reapSum: new Float64Array(nExperts),
+    normSum: new Float64Array(nExperts),
+    channelSum: new Float64Array(oProjWidth),
+    channelSumSquares: new Float64Array(oProjWidth),
+    attentionRows: 0,
+  }));
+  const hooks: GptOssHooks = {
+    onAttention(event) {
+      const acc = layers[event.layer];
+      const x = event.oProjInput;
+      const sum = acc.channelSum;
+      const squares = acc.channelSumSquares;
+      for (let r = 0; r < event.rows; r++) {
+        const row = r * oProjWidth;
+        for (let j = 0; j < oProjWidth; j++) {
+          const v = x[row + j];
+          sum[j] += v;
+          squares[j] += v * v;
+        }
+      }
+      acc.attentionRows += event.rows;
+    },
+    onRouting(event) {
+      layers[event.layer].tokens = event.tokens;
+    },
+    onExpert(event) {
+      const acc = layers[event.layer];
+      const n = event.tokens.length;
+      const hidden = event.output.length / n;
+      let reap = 0;
+      let norm = 0;
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        const row = i * hidden;
+        for (let j = 0; j < hidden; j++) s += event.output[row + j] * event.output[row + j];
+        const l2 = Math.sqrt(s);
+        norm += l2;
+        reap += event.gateWeights[i] * l2;
+      }
+      acc.routedTokens[event.expert] += n;
+      acc.reapSum[event.expert] += reap;
+      acc.normSum[event.expert] += norm;
+    },
+  };
+  return { hooks, layers };
+}

@@ -1,0 +1,32 @@
+/** What a calibration pass measures for pruning, per layer (see scoreForPruning). */
+
+export type ExpertScoreMethod = "reap" | "frequency" | "norm" | "random";
+export type HeadScoreMethod = "flap" | "random";
+
+export interface LayerPruneScores {
+  layer: number;
+  experts: {
+    /** Tokens routed to each expert (a token counts once per expert among its top-k). */
+    routedTokens: number[];
+    /** Share of the run's tokens routed to each expert. */
+    frequency: number[];
+    /** REAP: mean over the expert's routed tokens of gate weight × ‖expert output‖₂ (0 for an expert no token chose). */
+    reap: number[];
+    /** Mean ‖expert output‖₂ over the expert's routed tokens (0 for an expert no token chose). */
+    norm: number[];
+  };
+  heads: {
+    /** FLAP fluctuation per query head: Σ over its o_proj input channels of Var(x_j) · ‖W_o[:, j]‖². */
+    flap: number[];
+  };
+  /** Mean o_proj input per channel [nHeads·headDim]: what bias compensation adds back for removed heads. */
+  oProjInputMean: Float64Array;
+}
+
+export interface PruneScores {
+  sequences: number;
+  tokens: number;
+  layers: LayerPruneScores[];
+  /** Wall seconds of the calibration pass. */
+  seconds: number;
+}

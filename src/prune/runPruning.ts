@@ -1,0 +1,107 @@
+/**
+ * What `oss-prep prune` and the pipeline's `prune` stage share: plan from the request, load the
+ * calibration set when scoring needs one (a file, or CMMLU dev questions from a local copy or the Hub
+ * dataset cached in the work dir), pick the matrix backend, and prune.
+ */
+import { readGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
+import { createOrtMatmulBackend, createPlainMatmulBackend, type MatmulBackend } from "../calib/index.js";
+import { resolveCmmluDataset } from "../stages/eval/cmmlu/resolveCmmluDataset.js";
+import { loadCalibrationSequences } from "./loadCalibrationSequences.js";
+import type { KeepCount } from "./parseKeepCount.js";
+import { planPruning, type PrunePlan } from "./planPruning.js";
+import { type PruneProgress, type PruneReport, pruneCheckpoint } from "./pruneCheckpoint.js";
+import type { PruneOptionSource } from "./pruneOptionError.js";
+import type { ExpertScoreMethod, HeadScoreMethod } from "./pruneScores.js";
+
+export const DEFAULT_CALIB_TOKENS = 16384;
+export const DEFAULT_CALIB_LENGTH = 512;
+
+export interface PruneRequest {
+  targetParams?: number;
+  expertsKeep?: KeepCount;
+  headsKeep?: KeepCount;
+  kvGroupsKeep?: KeepCount;
+  score: ExpertScoreMethod;
+  headScore?: HeadScoreMethod;
+  /** Calibration file (.json token ids, or text); default CMMLU dev questions. */
+  calib?: string;
+  cmmluDir?: string;
+  calibTokens?: number;
+  calibLength?: number;
+  seed?: number;
+  biasCompensation?: boolean;
+  /** Matrix products of the calibration pass: onnxruntime-node (default, ~3× faster on CPU) or plain TypeScript. */
+  backend?: "ort" | "plain";
+}
+
+export async function planPruningRequest(params: { dir: string; request: PruneRequest; source?: PruneOptionSource }): Promise<PrunePlan> {
+  const shape = await readGptOssConfig({ dir: params.dir });
+  const { targetParams, expertsKeep, headsKeep, kvGroupsKeep } = params.request;
+  return planPruning({ shape, targetParams, expertsKeep, headsKeep, kvGroupsKeep, source: params.source });
+}
+
+/** Whether this plan and method need a calibration pass (scores, or the means bias compensation adds back). */
+export function pruningNeedsCalibration(plan: PrunePlan, request: PruneRequest): boolean {
+  const headScore = request.headScore ?? (request.score === "random" ? "random" : "flap");
+  const experts = plan.pruned.nExperts < plan.original.nExperts && request.score !== "random";
+  const headsPruned = plan.pruned.nHeads < plan.original.nHeads;
+  const heads = headsPruned && (headScore !== "random" || (request.biasCompensation ?? true));
+  return experts || heads;
+}
+
+export async function runPruning(params: {
+  dir: string;
+  outDir: string;
+  plan: PrunePlan;
+  request: PruneRequest;
+  workDir: string;
+  threads?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: PruneProgress) => void;
+  log?: (message: string) => void;
+}): Promise<PruneReport> {
+  const { dir, plan, request } = params;
+  const log = params.log ?? (() => {});
+  let calibration;
+  if (pruningNeedsCalibration(plan, request)) {
+    const source = request.calib
+      ? ({ kind: "file", path: request.calib } as const)
+      : ({ kind: "cmmlu", dataset: await resolveCmmluDataset({ cmmluDir: request.cmmluDir, workDir: params.workDir, signal: params.signal }), seed: request.seed } as const);
+    calibration = await loadCalibrationSequences({
+      source,
+      checkpointDir: dir,
+      maxTokens: request.calibTokens ?? DEFAULT_CALIB_TOKENS,
+      sequenceLength: request.calibLength ?? DEFAULT_CALIB_LENGTH,
+    });
+    const tokens = calibration.sequences.reduce((n, s) => n + s.length, 0);
+    log(`calibration: ${calibration.sequences.length} sequences, ${tokens} tokens (${calibration.description})`);
+  }
+  const backend = calibration ? await createBackend(request.backend ?? "ort", params.threads, log) : undefined;
+  try {
+    return await pruneCheckpoint({
+      dir,
+      outDir: params.outDir,
+      plan,
+      expertScore: request.score,
+      headScore: request.headScore,
+      calibration,
+      biasCompensation: request.biasCompensation,
+      seed: request.seed,
+      backend,
+      onProgress: params.onProgress,
+      signal: params.signal,
+    });
+  } finally {
+    await backend?.dispose();
+  }
+}
+
+async function createBackend(kind: "ort" | "plain", threads: number | undefined, log: (m: string) => void): Promise<MatmulBackend> {
+  if (kind === "plain") return createPlainMatmulBackend();
+  try {
+    return await createOrtMatmulBackend({ executionProviders: ["cpu"], intraOpNumThreads: threads });
+  } catch (error) {
+    log(`onnxruntime-node unavailable (${(error as Error).message}): calibrating with the plain TypeScript backend`);
+    return createPlainMatmulBackend();
+  }
+}
