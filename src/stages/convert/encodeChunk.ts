@@ -31,14 +31,17 @@ export async function encodeChunk(params: {
   }
   const { quantizeRows } = await import("../../quant/ggml/quantizeRows.js");
   const rows = { type, nRows: chunk.nRows, nPerRow: chunk.nPerRow, imatrix: params.imatrix };
-  if (chunk.f32 || !chunk.bf16) return quantizeRows({ ...rows, src: chunkToF32(chunk) });
-  // bf16 rows: expanded by ggml on the threadpool (exact, like bf16ToF32, but off the event loop)
-  // into reused scratch, free again once ggml is done with it
+  if (chunk.f32 || !(chunk.bf16 || chunk.mxfp4)) return quantizeRows({ ...rows, src: chunkToF32(chunk) });
+  // bf16 or MXFP4 rows: expanded by ggml's own to_float on the threadpool (what llama-quantize runs;
+  // exact like bf16ToF32 / dequantizeGgmlMxfp4, but off the event loop) into reused scratch, which
+  // is free again once ggml is done with it
   const { dequantizeRows } = await import("../../quant/ggml/dequantizeRows.js");
-  const scratch = takeFloat32Scratch(chunk.bf16.length);
+  const scratch = takeFloat32Scratch(chunk.nRows * chunk.nPerRow);
   try {
-    const bytes = new Uint8Array(chunk.bf16.buffer, chunk.bf16.byteOffset, chunk.bf16.byteLength);
-    await dequantizeRows({ type: GgmlType.BF16, data: bytes, nRows: chunk.nRows, nPerRow: chunk.nPerRow, out: scratch });
+    const [sourceType, bytes] = chunk.bf16
+      ? [GgmlType.BF16, new Uint8Array(chunk.bf16.buffer, chunk.bf16.byteOffset, chunk.bf16.byteLength)]
+      : [GgmlType.MXFP4, chunk.mxfp4!];
+    await dequantizeRows({ type: sourceType, data: bytes, nRows: chunk.nRows, nPerRow: chunk.nPerRow, out: scratch });
     return await quantizeRows({ ...rows, src: scratch });
   } finally {
     releaseFloat32Scratch(scratch);
