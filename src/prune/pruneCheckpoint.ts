@@ -42,6 +42,8 @@ export interface PruneCheckpointParams {
   headScore?: HeadScoreMethod;
   /** Needed unless every pruned kind is chosen at random. */
   calibration?: CalibrationSet;
+  /** Scores of an earlier pass over `calibration` (experiments comparing selections calibrate once). */
+  scores?: PruneScores;
   /** Add the removed heads' mean o_proj contribution to its bias (needs calibration). Default true. */
   biasCompensation?: boolean;
   seed?: number;
@@ -71,7 +73,14 @@ export interface PruneReport {
   seconds: { calibration: number; write: number };
 }
 
-export async function pruneCheckpoint(params: PruneCheckpointParams): Promise<PruneReport> {
+export interface PruneResult {
+  /** What pruning.json holds. */
+  report: PruneReport;
+  /** The kept indices and compensated biases that were written (createPrunedWeightProvider runs the same model in memory). */
+  selection: PruneSelection;
+}
+
+export async function pruneCheckpoint(params: PruneCheckpointParams): Promise<PruneResult> {
   const { dir, plan, expertScore } = params;
   const headScore = params.headScore ?? (expertScore === "random" ? "random" : "flap");
   const seed = params.seed ?? 0;
@@ -87,8 +96,8 @@ export async function pruneCheckpoint(params: PruneCheckpointParams): Promise<Pr
     throw new UsageError(`scoring ${pruningExperts && expertScore !== "random" ? `experts by ${expertScore}` : `heads by ${headScore}`} needs calibration sequences (or use random selection)`);
   }
 
-  let scores: PruneScores | undefined;
-  if (params.calibration && (needsScores || compensate)) {
+  let scores = params.scores;
+  if (!scores && params.calibration && (needsScores || compensate)) {
     scores = await scoreForPruning({
       dir,
       sequences: params.calibration.sequences,
@@ -144,7 +153,7 @@ export async function pruneCheckpoint(params: PruneCheckpointParams): Promise<Pr
   report.seconds.write = (performance.now() - t0) / 1000;
   report.output = { parameters: written.parameterCount, tensor_bytes: written.tensorBytes, files: written.files };
   await writeFile(join(params.outDir, PRUNING_REPORT_FILE), JSON.stringify(report, null, 1) + "\n");
-  return report;
+  return { report, selection };
 }
 
 /** FLAP compensation per layer, rounded to the bias's stored dtype so that the in-memory and written models agree exactly. */

@@ -78,7 +78,7 @@ export async function runPruning(params: {
   }
   const backend = calibration ? await createBackend(request.backend ?? "ort", params.threads, log) : undefined;
   try {
-    return await pruneCheckpoint({
+    const { report } = await pruneCheckpoint({
       dir,
       outDir: params.outDir,
       plan,
@@ -91,6 +91,7 @@ export async function runPruning(params: {
       onProgress: params.onProgress,
       signal: params.signal,
     });
+    return report;
   } finally {
     await backend?.dispose();
   }
