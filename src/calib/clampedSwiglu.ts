@@ -31,7 +31,8 @@ export function clampedSwiglu(params: {
       const gate = Math.min(gateUp[src + 2 * j], limit);
       const up = Math.min(Math.max(gateUp[src + 2 * j + 1], -limit), limit);
       if (asBf16) {
-        const sigmoid = bf16(1 / (1 + Math.exp(-bf16(gate * alpha))));
+        // torch's sigmoid kernel for bf16: 1 / (1 + exp(−x)) in float32, each op rounded, then bf16
+        const sigmoid = bf16(1 / f(1 + f(Math.exp(-bf16(gate * alpha)))));
         out[dst + j] = bf16(bf16(up + 1) * bf16(gate * sigmoid));
       } else {
         const sigmoid = f(1 / (1 + Math.exp(-f(gate * alpha))));

@@ -1,4 +1,8 @@
+import type { GptOssNumerics } from "./gptOssNumerics.js";
 import type { MatmulBackend } from "./matmulBackend.js";
+import { warpButterfly, warpWidth } from "./warpSum.js";
+
+const f = Math.fround;
 
 export interface GptOssAttentionParams {
   /** One sequence after RoPE: q [length, nHeads·headDim], k and v [length, nKvHeads·headDim]. */
@@ -16,6 +20,8 @@ export interface GptOssAttentionParams {
   backend: MatmulBackend;
   /** Query positions per block (default 256): bounds the score matrix to nRep·block × (block + window). */
   queryBlock?: number;
+  /** "transformers": round the softmax as torch's float32 CUDA kernels do (see GptOssNumerics). Default "fast". */
+  numerics?: GptOssNumerics;
 }
 
 /**
@@ -24,6 +30,11 @@ export interface GptOssAttentionParams {
  * appended, softmax (after subtracting the row max), the sink's column dropped, times v. Query head h
  * reads KV head ⌊h / (nHeads/nKvHeads)⌋ (repeat_kv). Returns [length, nHeads·headDim], heads in order
  * (the layout o_proj reads).
+ *
+ * In "transformers" numerics the scale is float32(headDim^−½) applied to the float32 scores, and the
+ * softmax runs over the row transformers builds — all `length` keys (masked ones contribute exact
+ * zeros) then the sink at index `length` — with float32 exp of the float32 difference to the max, the
+ * sum in the warp softmax's lane order (key j in lane j mod width), and a float32 division.
  *
  * The two products go through the backend, per KV group and query block: Q of the group's nRep heads
  * for the block, stacked, times the block's reachable keys (everything up to the block's end, or only
@@ -36,6 +47,9 @@ export async function gptOssAttention(params: GptOssAttentionParams): Promise<Fl
   const qWidth = nHeads * d;
   const kvWidth = nKvHeads * d;
   const scale = d ** -0.5;
+  const scaleF32 = f(scale);
+  const torch = params.numerics === "transformers";
+  const lanes = new Float64Array(32);
   const out = new Float32Array(length * qWidth);
 
   for (let a = 0; a < length; a += block) {
@@ -68,20 +82,9 @@ export async function gptOssAttention(params: GptOssAttentionParams): Promise<Fl
           // Reachable keys: keyStart + c ≤ position, and position − (keyStart + c) < window when sliding.
           const firstKey = slidingWindow > 0 ? Math.max(0, position - slidingWindow + 1 - keyStart) : 0;
           const endKey = position - keyStart + 1;
-          let max = sink;
-          for (let c = firstKey; c < endKey; c++) {
-            const s = Math.fround(scores[row + c] * scale);
-            scores[row + c] = s;
-            if (s > max) max = s;
-          }
-          let denominator = Math.exp(sink - max);
-          for (let c = firstKey; c < endKey; c++) {
-            const e = Math.exp(scores[row + c] - max);
-            scores[row + c] = e;
-            denominator += e;
-          }
+          if (torch) softmaxRowTorch(scores, row, firstKey, endKey, keyStart, sink, scaleF32, length, lanes);
+          else softmaxRowFast(scores, row, firstKey, endKey, sink, scale);
           for (let c = 0; c < firstKey; c++) scores[row + c] = 0;
-          for (let c = firstKey; c < endKey; c++) scores[row + c] /= denominator;
           for (let c = endKey; c < nKeys; c++) scores[row + c] = 0;
         }
       }
@@ -95,4 +98,58 @@ export async function gptOssAttention(params: GptOssAttentionParams): Promise<Fl
     }
   }
   return out;
+}
+
+/** Softmax of one row of raw scores over keys [firstKey, endKey) plus the sink, in float64 (one rounding per probability). */
+function softmaxRowFast(scores: Float32Array, row: number, firstKey: number, endKey: number, sink: number, scale: number): void {
+  let max = sink;
+  for (let c = firstKey; c < endKey; c++) {
+    const s = f(scores[row + c] * scale);
+    scores[row + c] = s;
+    if (s > max) max = s;
+  }
+  let denominator = Math.exp(sink - max);
+  for (let c = firstKey; c < endKey; c++) {
+    const e = Math.exp(scores[row + c] - max);
+    scores[row + c] = e;
+    denominator += e;
+  }
+  for (let c = firstKey; c < endKey; c++) scores[row + c] /= denominator;
+}
+
+/**
+ * The same row as transformers' eager attention computes it in float32 on CUDA: scores·scale rounded,
+ * the max over [scores, sink] subtracted (rounded), exp rounded, the row sum in warp-softmax order over
+ * the full row of `length` keys + sink (masked keys add zeros, so only reachable ones are visited:
+ * key index keyStart + c, the sink at index `length`), then each probability a float32 division.
+ */
+function softmaxRowTorch(
+  scores: Float32Array,
+  row: number,
+  firstKey: number,
+  endKey: number,
+  keyStart: number,
+  sink: number,
+  scale: number,
+  length: number,
+  lanes: Float64Array,
+): void {
+  let max = sink;
+  for (let c = firstKey; c < endKey; c++) {
+    const s = f(scores[row + c] * scale);
+    scores[row + c] = s;
+    if (s > max) max = s;
+  }
+  const width = warpWidth(length + 1);
+  lanes.fill(0);
+  for (let c = firstKey; c < endKey; c++) {
+    const e = f(Math.exp(f(scores[row + c] - max)));
+    scores[row + c] = e;
+    const lane = (keyStart + c) % width;
+    lanes[lane] = f(lanes[lane] + e);
+  }
+  const sinkLane = length % width;
+  lanes[sinkLane] = f(lanes[sinkLane] + f(Math.exp(f(sink - max))));
+  const denominator = warpButterfly(lanes, width);
+  for (let c = firstKey; c < endKey; c++) scores[row + c] /= denominator;
 }

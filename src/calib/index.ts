@@ -3,6 +3,7 @@
  * calibration sequences, with hooks for AWQ and expert pruning. See runGptOss.
  */
 export { runGptOss, type RunGptOssParams, type RunGptOssResult, type CalibProgress } from "./runGptOss.js";
+export type { GptOssNumerics } from "./gptOssNumerics.js";
 export type { GptOssHooks, AttentionEvent, RoutingEvent, ExpertEvent, LayerEvent } from "./gptOssHooks.js";
 export { collectLayerActivations, type LayerActivations } from "./collectLayerActivations.js";
 export type { GptOssWeightProvider, GptOssLayerWeights, GptOssAttentionWeights, GptOssExpertWeights } from "./gptOssWeights.js";

@@ -11,19 +11,23 @@ import { openGptOssWeights } from "./openGptOssWeights.js";
 import { runGptOss } from "./runGptOss.js";
 
 /*
- * The reference (transformers, float32, eager) ran the dequantized MXFP4 experts in bfloat16, and a
- * bf16 computation is chaotic at the last-bit level: in our emulation, moving one float32 rounding
- * (summing the two experts before adding them to the residual instead of one at a time) moves the
- * first position's KL from 1e-12 to 4.5e-5 and the per-prompt means to 2.5e-4…3.9e-4. Per-prompt mean
- * KL therefore has a noise floor of ~1e-4 that no implementation reaches without bit-identical GPU
- * kernels, and is checked with headroom above it (MEAN_KL). What is exact is checked exactly: the first
- * positions, where no cross-position float32 sum has diverged yet, match to ~1e-6 or better
- * (FIRST_POSITIONS_KL) — with float32 experts they are off by 1e-5…2e-3 — and the two backends agree to
- * float tolerance.
+ * The reference logits are transformers' forward pass on CUDA (grouped_mm experts: the dequantized MXFP4
+ * weights stay bf16, so every expert input and intermediate is cast to bf16). numerics "transformers"
+ * replicates that computation op by op — given transformers' own inputs its MoE block and RoPE are
+ * bit-identical (transformersNumerics.test.ts) — but not the GPU's float32 arithmetic (cuBLAS split-K
+ * accumulation, CUDA's reduction order, the hardware expf/rsqrtf/sinf/cosf approximations). Those leave
+ * last-bit differences; where one puts an expert input on the other side of a bf16 rounding midpoint,
+ * that token's expert output moves by ~1e-3 and the difference spreads through attention: 2–25 such
+ * flips per prompt here, and in prompt 2 they tip a last-layer routing near-tie (experts 1 and 6 at
+ * position 19, 0.008 apart) into a KL of 7e-3 at that position. transformers itself on CPU shows the
+ * same floor (3.5e-4 on prompt 2, same position). Per-prompt mean KL is therefore checked at the
+ * tightest bound that holds, not the issue's 1e-4: see docs/quality.md, "TS forward pass vs
+ * transformers reference". The issue's 1e-4 holds for the mean over all 494 positions and for the
+ * typical (median) position of every prompt.
  */
-const MEAN_KL = 5e-4;
-const FIRST_POSITIONS = 5;
-const FIRST_POSITIONS_KL = 2e-5;
+const MEAN_KL = 4e-4;
+const MEAN_KL_ALL_POSITIONS = 1e-4;
+const MEDIAN_POSITION_KL = 1e-4;
 const MIN_TOP1_AGREEMENT = 0.93;
 
 let prompts: ReferencePrompt[];
@@ -31,32 +35,49 @@ beforeAll(async () => {
   prompts = await readReferenceLogits(join(tinyFixtureDir(), "reference_logits.safetensors"));
 });
 
-function compareWithReference(logits: Float32Array[]): Array<{ meanKl: number; firstKl: number; top1: number }> {
+interface PromptMatch {
+  meanKl: number;
+  medianKl: number;
+  maxKl: number;
+  top1: number;
+  positionKl: number[];
+}
+
+function compareWithReference(logits: Float32Array[]): PromptMatch[] {
   return prompts.map((p, i) => {
-    const all = meanKlDivergence({ reference: p.logits, candidate: logits[i], vocab: p.vocabSize });
-    const first = meanKlDivergence({
-      reference: p.logits.subarray(0, FIRST_POSITIONS * p.vocabSize),
-      candidate: logits[i].subarray(0, FIRST_POSITIONS * p.vocabSize),
-      vocab: p.vocabSize,
-    });
-    return { meanKl: all.meanKl, firstKl: first.meanKl, top1: all.top1Agreement };
+    const V = p.vocabSize;
+    const all = meanKlDivergence({ reference: p.logits, candidate: logits[i], vocab: V });
+    const positionKl = p.ids.map((_, r) =>
+      meanKlDivergence({ reference: p.logits.subarray(r * V, (r + 1) * V), candidate: logits[i].subarray(r * V, (r + 1) * V), vocab: V }).meanKl,
+    );
+    const sorted = [...positionKl].sort((a, b) => a - b);
+    return { meanKl: all.meanKl, medianKl: sorted[Math.floor(sorted.length / 2)], maxKl: all.maxKl, top1: all.top1Agreement, positionKl };
   });
 }
 
-function expectReferenceMatch(results: ReturnType<typeof compareWithReference>): void {
+function describeMatch(label: string, results: PromptMatch[]): void {
+  const allMean = results.flatMap((r) => r.positionKl).reduce((a, b) => a + b, 0) / results.reduce((n, r) => n + r.positionKl.length, 0);
+  console.log(
+    `${label} vs reference: ${results.map((r) => `${r.meanKl.toExponential(2)} (median ${r.medianKl.toExponential(1)}, max ${r.maxKl.toExponential(1)}, top-1 ${r.top1.toFixed(3)})`).join(", ")}; all positions ${allMean.toExponential(2)}`,
+  );
+}
+
+function expectReferenceMatch(results: PromptMatch[]): void {
+  const positions = results.flatMap((r) => r.positionKl);
+  expect(positions.reduce((a, b) => a + b, 0) / positions.length, "mean KL over all positions").toBeLessThanOrEqual(MEAN_KL_ALL_POSITIONS);
   results.forEach((r, k) => {
     expect(r.meanKl, `prompt ${k} mean KL`).toBeLessThanOrEqual(MEAN_KL);
-    expect(r.firstKl, `prompt ${k} KL over the first ${FIRST_POSITIONS} positions`).toBeLessThanOrEqual(FIRST_POSITIONS_KL);
+    expect(r.medianKl, `prompt ${k} median position KL`).toBeLessThanOrEqual(MEDIAN_POSITION_KL);
     expect(r.top1, `prompt ${k} top-1 agreement`).toBeGreaterThanOrEqual(MIN_TOP1_AGREEMENT);
   });
 }
 
 describe("runGptOss on the tiny fixture vs transformers' reference logits", () => {
   it("plain TypeScript backend, all 4 prompts (363 tokens: past the sliding window)", async () => {
-    const result = await runGptOss({ dir: tinyFixtureDir(), sequences: prompts.map((p) => p.ids), logits: "all" });
+    const result = await runGptOss({ dir: tinyFixtureDir(), sequences: prompts.map((p) => p.ids), logits: "all", numerics: "transformers" });
     expect(result.logits.map((l) => l.length)).toEqual(prompts.map((p) => p.ids.length * p.vocabSize));
     const results = compareWithReference(result.logits);
-    console.log("plain-ts vs reference:", results.map((r) => `${r.meanKl.toExponential(2)} (first ${r.firstKl.toExponential(1)}, top-1 ${r.top1.toFixed(3)})`).join(", "));
+    describeMatch("plain-ts", results);
     expectReferenceMatch(results);
   });
 
@@ -68,9 +89,9 @@ describe("runGptOss on the tiny fixture vs transformers' reference logits", () =
     afterAll(() => ort.dispose());
 
     it("all 4 prompts", async () => {
-      const result = await runGptOss({ dir: tinyFixtureDir(), sequences: prompts.map((p) => p.ids), logits: "all", backend: ort });
+      const result = await runGptOss({ dir: tinyFixtureDir(), sequences: prompts.map((p) => p.ids), logits: "all", backend: ort, numerics: "transformers" });
       const results = compareWithReference(result.logits);
-      console.log("ort-cpu vs reference:", results.map((r) => `${r.meanKl.toExponential(2)} (first ${r.firstKl.toExponential(1)}, top-1 ${r.top1.toFixed(3)})`).join(", "));
+      describeMatch("ort-cpu", results);
       expectReferenceMatch(results);
     });
 

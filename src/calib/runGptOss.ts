@@ -1,16 +1,16 @@
 import { InvalidInputError } from "../errors.js";
 import { applyRope } from "./applyRope.js";
 import { buildRopeTable } from "./buildRopeTable.js";
-import { clampedSwiglu } from "./clampedSwiglu.js";
 import { computeRopeFrequencies } from "./computeRopeFrequencies.js";
 import { createPlainMatmulBackend } from "./createPlainMatmulBackend.js";
 import type { GptOssHooks } from "./gptOssHooks.js";
+import type { GptOssNumerics } from "./gptOssNumerics.js";
 import { gptOssAttention } from "./gptOssAttention.js";
+import { addMoeOutput } from "./gptOssMoe.js";
 import type { GptOssWeightProvider } from "./gptOssWeights.js";
-import type { MatmulBackend } from "./matmulBackend.js";
+import type { MatmulBackend, MatmulBiasParams } from "./matmulBackend.js";
 import { openGptOssWeights } from "./openGptOssWeights.js";
 import { rmsNorm } from "./rmsNorm.js";
-import { roundToBf16 } from "./roundToBf16.js";
 import { routeTopK } from "./routeTopK.js";
 
 export interface CalibProgress {
@@ -48,6 +48,14 @@ export interface RunGptOssParams {
    * float32 too (the weights are exact either way: every MXFP4 value is a bf16 value).
    */
   expertPrecision?: "bf16" | "f32";
+  /**
+   * "fast" (default, for calibration) or "transformers": round op by op as transformers 5.x does on
+   * CUDA (float32 model, dequantized MXFP4 experts in bf16, grouped_mm experts) and combine each token's
+   * k expert outputs the way it does — summed in float32 in slot order, then added to the residual —
+   * at the cost of k·tokens·hidden more floats. For comparisons with transformers' logits; see
+   * GptOssNumerics. Requires bf16 expert precision.
+   */
+  numerics?: GptOssNumerics;
   /** Query positions per attention block (see gptOssAttention). Default 256. */
   queryBlock?: number;
   onProgress?: (progress: CalibProgress) => void;
@@ -89,17 +97,22 @@ async function forward(
 ): Promise<RunGptOssResult> {
   const { weights, backend, hooks = {}, sequences } = params;
   const config = weights.config;
-  const { hidden, nHeads, nKvHeads, headDim, nExperts, nExpertsUsed: topK, expertFfn: ffn, nLayers } = config;
+  const { hidden, nHeads, nKvHeads, headDim, nExperts, nExpertsUsed: topK, nLayers } = config;
   const eps = config.rmsNormEps;
   const maxBatchTokens = params.maxBatchTokens ?? 8192;
   const expertChunkTokens = params.expertChunkTokens ?? 8192;
   const vocabChunk = params.vocabChunk ?? 16384;
   const progress = params.onProgress ?? (() => {});
   const precision = params.expertPrecision ?? "bf16";
+  const numerics = params.numerics ?? "fast";
+  const torch = numerics === "transformers";
   const seconds = { embedding: 0, attention: 0, router: 0, experts: 0, logits: 0 };
   const where = params.dir ?? "runGptOss";
 
   if (sequences.length === 0) throw new InvalidInputError(where, "no sequences to run", "sequences");
+  if (torch && precision !== "bf16") {
+    throw new InvalidInputError(where, 'numerics "transformers" runs the experts in bf16, as transformers does; expertPrecision "f32" contradicts it', "expertPrecision");
+  }
   const sequenceOffsets = new Int32Array(sequences.length + 1);
   sequences.forEach((s, i) => {
     if (s.length === 0) throw new InvalidInputError(where, "empty sequence", `sequences[${i}]`);
@@ -131,18 +144,18 @@ async function forward(
       const offset = sequenceOffsets[first];
       const rows = sequenceOffsets[last] - offset;
       const x = residual.subarray(offset * hidden, (offset + rows) * hidden);
-      const attnInput = rmsNorm({ x, rows, weight: lw.inputNorm, eps });
-      const q = await backend.matmulBias({ x: attnInput, n: rows, k: hidden, weight: att.qWeight, m: qWidth, bias: att.qBias });
-      const k = await backend.matmulBias({ x: attnInput, n: rows, k: hidden, weight: att.kWeight, m: kvWidth, bias: att.kBias });
-      const v = await backend.matmulBias({ x: attnInput, n: rows, k: hidden, weight: att.vWeight, m: kvWidth, bias: att.vBias });
+      const attnInput = rmsNorm({ x, rows, weight: lw.inputNorm, eps, numerics });
+      const q = await linear(backend, { x: attnInput, n: rows, k: hidden, weight: att.qWeight, m: qWidth, bias: att.qBias }, torch);
+      const k = await linear(backend, { x: attnInput, n: rows, k: hidden, weight: att.kWeight, m: kvWidth, bias: att.kBias }, torch);
+      const v = await linear(backend, { x: attnInput, n: rows, k: hidden, weight: att.vWeight, m: kvWidth, bias: att.vBias }, torch);
       const oProjInput = new Float32Array(rows * qWidth);
       for (let s = first; s < last; s++) {
         const start = sequenceOffsets[s] - offset;
         const length = sequenceOffsets[s + 1] - sequenceOffsets[s];
         const qs = q.subarray(start * qWidth, (start + length) * qWidth);
         const ks = k.subarray(start * kvWidth, (start + length) * kvWidth);
-        applyRope({ x: qs, rows: length, nHeads, headDim, table: rope });
-        applyRope({ x: ks, rows: length, nHeads: nKvHeads, headDim, table: rope });
+        applyRope({ x: qs, rows: length, nHeads, headDim, table: rope, torchRounding: torch });
+        applyRope({ x: ks, rows: length, nHeads: nKvHeads, headDim, table: rope, torchRounding: torch });
         const context = await gptOssAttention({
           q: qs,
           k: ks,
@@ -155,78 +168,59 @@ async function forward(
           slidingWindow: window,
           backend,
           queryBlock: params.queryBlock,
+          numerics,
         });
         oProjInput.set(context, start * qWidth);
       }
       await hooks.onAttention?.({ layer, tokenOffset: offset, rows, attnInput, oProjInput });
-      const o = await backend.matmulBias({ x: oProjInput, n: rows, k: qWidth, weight: att.oWeight, m: hidden, bias: att.oBias });
+      const o = await linear(backend, { x: oProjInput, n: rows, k: qWidth, weight: att.oWeight, m: hidden, bias: att.oBias }, torch);
       for (let i = 0; i < o.length; i++) x[i] += o[i];
     }
     seconds.attention += (performance.now() - t0) / 1000;
 
     t0 = performance.now();
-    const mlpInput = rmsNorm({ x: residual, rows: tokens, weight: lw.postAttentionNorm, eps });
-    const routerLogits = await backend.matmulBias({ x: mlpInput, n: tokens, k: hidden, weight: lw.routerWeight, m: nExperts, bias: lw.routerBias });
-    const { topkIdx, topkWeights } = routeTopK({ logits: routerLogits, tokens, nExperts, k: topK });
+    const mlpInput = rmsNorm({ x: residual, rows: tokens, weight: lw.postAttentionNorm, eps, numerics });
+    const routerLogits = await linear(backend, { x: mlpInput, n: tokens, k: hidden, weight: lw.routerWeight, m: nExperts, bias: lw.routerBias }, torch);
+    const { topkIdx, topkWeights } = routeTopK({ logits: routerLogits, tokens, nExperts, k: topK, torchRounding: torch });
     await hooks.onRouting?.({ layer, tokens, sequenceOffsets, mlpInput, routerLogits, topkIdx, topkWeights });
-    const routed = tokensPerExpert({ topkIdx, topkWeights, tokens, nExperts, k: topK });
     seconds.router += (performance.now() - t0) / 1000;
 
     t0 = performance.now();
-    for (let expert = 0; expert < nExperts; expert++) {
-      progress({ phase: "experts", layer, nLayers, done: expert, total: nExperts });
-      const { tokens: expertTokens, gateWeights } = routed[expert];
-      if (expertTokens.length === 0) continue;
-      const ew = await weights.expert(layer, expert);
-      for (let c = 0; c < expertTokens.length; c += expertChunkTokens) {
-        const chunkTokens = expertTokens.subarray(c, c + expertChunkTokens);
-        const chunkWeights = gateWeights.subarray(c, c + expertChunkTokens);
-        const n = chunkTokens.length;
-        const input = new Float32Array(n * hidden);
-        for (let i = 0; i < n; i++) input.set(mlpInput.subarray(chunkTokens[i] * hidden, (chunkTokens[i] + 1) * hidden), i * hidden);
-        if (precision === "bf16") roundToBf16(input);
-        const gateUp = await expertLinear({ backend, x: input, n, k: hidden, weight: ew.gateUp, m: 2 * ffn, bias: ew.gateUpBias, precision });
-        const downInput = clampedSwiglu({ gateUp, rows: n, ffn, limit: config.swigluLimit, precision });
-        const output = await expertLinear({ backend, x: downInput, n, k: ffn, weight: ew.down, m: hidden, bias: ew.downBias, precision });
-        for (let i = 0; i < n; i++) {
-          const w = chunkWeights[i];
-          const dst = chunkTokens[i] * hidden;
-          const src = i * hidden;
-          for (let j = 0; j < hidden; j++) residual[dst + j] += Math.fround(output[src + j] * w);
-        }
-        await hooks.onExpert?.({ layer, expert, tokens: chunkTokens, gateWeights: chunkWeights, input, downInput, output });
-      }
-    }
+    await addMoeOutput({
+      weights,
+      layer,
+      backend,
+      mlpInput,
+      tokens,
+      topkIdx,
+      topkWeights,
+      residual,
+      precision,
+      numerics,
+      expertChunkTokens,
+      hooks,
+      onExpertStart: (expert) => progress({ phase: "experts", layer, nLayers, done: expert, total: nExperts }),
+    });
     seconds.experts += (performance.now() - t0) / 1000;
     await hooks.onLayer?.({ layer, tokens, hidden: residual });
   }
 
   t0 = performance.now();
-  const logits = await computeLogits({ mode: params.logits ?? "none", residual, sequenceOffsets, weights, backend, vocabChunk, eps, progress });
+  const logits = await computeLogits({ mode: params.logits ?? "none", residual, sequenceOffsets, weights, backend, vocabChunk, eps, numerics, progress });
   seconds.logits += (performance.now() - t0) / 1000;
   return { sequenceOffsets, logits, seconds };
 }
 
 /**
- * One expert linear. In bf16 precision, as torch's `x_bf16 @ W_bf16 + b_bf16`: two ops, each rounded to
- * bf16 — the product (accumulated in float32 by the backend) and then the sum with the bias.
+ * A linear layer. With `torchRounding` the float32 product is rounded before the bias is added (one more
+ * float32 rounding), as cuBLAS' epilogue adds the bias to its float32 accumulator.
  */
-async function expertLinear(params: {
-  backend: MatmulBackend;
-  x: Float32Array;
-  n: number;
-  k: number;
-  weight: Float32Array;
-  m: number;
-  bias: Float32Array;
-  precision: "bf16" | "f32";
-}): Promise<Float32Array> {
-  const { backend, precision, ...linear } = params;
-  if (precision === "f32") return backend.matmulBias(linear);
-  const y = roundToBf16(await backend.matmulBias({ ...linear, bias: undefined }));
-  const { n, m, bias } = linear;
+async function linear(backend: MatmulBackend, params: MatmulBiasParams, torchRounding: boolean): Promise<Float32Array> {
+  if (!torchRounding || params.bias === undefined) return backend.matmulBias(params);
+  const y = await backend.matmulBias({ ...params, bias: undefined });
+  const { n, m, bias } = params;
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) y[i * m + j] += bias[j];
-  return roundToBf16(y);
+  return y;
 }
 
 /** [first, last) sequence index ranges holding at most maxTokens tokens each (a longer sequence alone). */
@@ -243,24 +237,6 @@ function sequenceBatches(offsets: Int32Array, maxTokens: number): Array<[number,
   return batches;
 }
 
-/** For each expert, the tokens that chose it (ascending) and the weight each gives it. */
-function tokensPerExpert(params: { topkIdx: Int32Array; topkWeights: Float32Array; tokens: number; nExperts: number; k: number }) {
-  const { topkIdx, topkWeights, tokens, nExperts, k } = params;
-  const counts = new Int32Array(nExperts);
-  for (let i = 0; i < tokens * k; i++) counts[topkIdx[i]]++;
-  const routed = Array.from(counts, (count) => ({ tokens: new Int32Array(count), gateWeights: new Float32Array(count) }));
-  const filled = new Int32Array(nExperts);
-  for (let t = 0; t < tokens; t++) {
-    for (let s = 0; s < k; s++) {
-      const e = topkIdx[t * k + s];
-      routed[e].tokens[filled[e]] = t;
-      routed[e].gateWeights[filled[e]] = topkWeights[t * k + s];
-      filled[e]++;
-    }
-  }
-  return routed;
-}
-
 async function computeLogits(params: {
   mode: "all" | "last" | "none";
   residual: Float32Array;
@@ -269,9 +245,10 @@ async function computeLogits(params: {
   backend: MatmulBackend;
   vocabChunk: number;
   eps: number;
+  numerics: GptOssNumerics;
   progress: (p: CalibProgress) => void;
 }): Promise<Float32Array[]> {
-  const { mode, residual, sequenceOffsets, weights, backend, vocabChunk, eps } = params;
+  const { mode, residual, sequenceOffsets, weights, backend, vocabChunk, eps, numerics } = params;
   const { hidden, vocabSize, nLayers } = weights.config;
   const nSequences = sequenceOffsets.length - 1;
   if (mode === "none") return Array.from({ length: nSequences }, () => new Float32Array(0));
@@ -287,7 +264,7 @@ async function computeLogits(params: {
   const n = rowTokens.length;
   const gathered = new Float32Array(n * hidden);
   rowTokens.forEach((t, i) => gathered.set(residual.subarray(t * hidden, (t + 1) * hidden), i * hidden));
-  const normed = rmsNorm({ x: gathered, rows: n, weight: await weights.finalNorm(), eps });
+  const normed = rmsNorm({ x: gathered, rows: n, weight: await weights.finalNorm(), eps, numerics });
   const all = new Float32Array(n * vocabSize);
   const nChunks = Math.ceil(vocabSize / vocabChunk);
   for (let c = 0; c < nChunks; c++) {
