@@ -217,5 +217,6 @@ describe("runGptOss input errors", () => {
     await expect(runGptOss({ dir: tinyFixtureDir(), sequences: [[1, 2], []] })).rejects.toThrow(/sequences\[1\]: empty sequence/);
     await expect(runGptOss({ dir: tinyFixtureDir(), sequences: [[1, 4096]] })).rejects.toThrow(/token id 4096/);
     await expect(runGptOss({ sequences: [[1]] })).rejects.toThrow(/exactly one of dir and weights/);
+    await expect(runGptOss({ dir: tinyFixtureDir(), sequences: [[1]], numerics: "transformers", expertPrecision: "f32" })).rejects.toThrow(/expertPrecision "f32" contradicts/);
   });
 });
