@@ -61,14 +61,15 @@ export async function benchEvalThroughput(runs = 3): Promise<void> {
         const plain: number[] = [];
         const evalSeconds: number[] = [];
         const evaluated: number[] = [];
-        const scored: number[] = [];
+        const parallelSeconds: number[] = [];
         for (let i = 0; i < runs; i++) {
           load.push(loadavg()[0]);
           plain.push(await plainPromptProcessing({ path, prompts, threads }));
           const run = await evaluateCmmlu({ model, dataset, questions, shots, method: "continuation" });
           evalSeconds.push(run.throughput.seconds);
           evaluated.push(run.throughput.evaluatedTokens);
-          scored.push(run.throughput.promptTokens);
+          const batched = await evaluateCmmlu({ model, dataset, questions, shots, method: "continuation", parallel: 4 });
+          parallelSeconds.push(batched.throughput.seconds);
         }
         const plainRate = promptTokens / median(plain);
         const evalRate = promptTokens / median(evalSeconds);
@@ -78,6 +79,7 @@ export async function benchEvalThroughput(runs = 3): Promise<void> {
           `${plainRate.toFixed(0)} tok/s`,
           `${evalRate.toFixed(0)} tok/s (${(questions.length / median(evalSeconds)).toFixed(1)} questions/s)`,
           `${((evalRate / plainRate) * 100).toFixed(0)}%`,
+          `${(promptTokens / median(parallelSeconds)).toFixed(0)} tok/s`,
           `${median(evaluated)} (${((median(evaluated) / promptTokens) * 100).toFixed(0)}%)`,
         ]);
       }
@@ -97,9 +99,10 @@ while measuring ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)
 complete scoring of the same questions (prompt and choices, full-vocabulary distribution read where
 scored), counted over the same prompt tokens. *runtime tokens*: what eval actually sent to llama.cpp after
 reusing the KV prefix (each question re-evaluates at least its last 64 tokens so that ggml's flash attention
-takes the same float32 path as a fresh evaluation — see loadEvalModel.ts).
+takes the same float32 path as a fresh evaluation — see loadEvalModel.ts). *--parallel 4*: four questions
+side by side in each decode batch (separate KV slots, no reuse across the slot's neighbours).
 
-${table(["workload", "prompt tokens", "plain", "eval", "eval / plain", "runtime tokens"], rows)}
+${table(["workload", "prompt tokens", "plain", "eval", "eval / plain", "eval --parallel 4", "runtime tokens (eval)"], rows)}
 
 Reproduce: \`npm run bench:eval\`.`,
   );

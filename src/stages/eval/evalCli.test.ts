@@ -112,6 +112,11 @@ describe("oss-prep eval", () => {
     expect(q8.comparison.accuracy_loss.questions).toBe(3);
     expect(q8.divergence.positions).toBeGreaterThan(0);
     expect(q8.divergence.kl.mean).toBeLessThan(0.05);
+
+    // a build directory stands for its last exported GGUF
+    const fromBuild = await runCli(["eval", out, "--cmmlu-dir", cmmluDir(), "--subjects", "arts", "--per-subject", "1", "--json"]);
+    expect(fromBuild.code, fromBuild.stderr).toBe(0);
+    expect(JSON.parse(fromBuild.stdout).model.file).toMatch(/Q8_0\.gguf$/);
   });
 
   it("stage params are validated with file and key", () => {

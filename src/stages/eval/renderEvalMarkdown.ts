@@ -4,7 +4,7 @@ import type { EvalReport } from "./evalReport.js";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "–");
 const ci = (i: Interval) => `${pct(i[0])} – ${pct(i[1])}`;
-const pp = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} pp` : "–");
+const pp = (x: number) => (Number.isFinite(x) ? `${(Math.abs(x) < 5e-4 ? 0 : x * 100).toFixed(1)} pp` : "–");
 const sci = (x: number) => (Number.isFinite(x) ? x.toExponential(3) : "–");
 
 /** The short table for the build summary and the CLI. */
@@ -29,7 +29,8 @@ export function renderEvalSummary(report: EvalReport): string {
     const d = report.divergence;
     lines.push(`mean KL ${sci(d.kl.mean)} (p99 ${sci(d.kl.p99)}), top-1 agreement ${pct(d.top1_agreement)}, PPL ratio ${d.perplexity.ratio.toFixed(4)} over ${d.positions} positions`);
   }
-  return lines.join("\n") + "\n";
+  // a blank line after the table, or Markdown reads the next lines as more rows
+  return lines.join("\n\n") + "\n";
 }
 
 export function renderEvalMarkdown(report: EvalReport): string {

@@ -71,7 +71,7 @@ describe("CMMLU scoring on the fixture (BF16)", () => {
     const [lo, hi] = wilsonInterval(letter.predictions.filter((p) => p.correct).length, questions.length);
     expect(lo).toBeLessThan(0.25);
     expect(hi).toBeGreaterThan(0.25);
-  });
+  }, 300_000);
 
   it("5-shot: agrees with the reference, and reusing the shared prefix gives exactly the fresh evaluation's scores", async () => {
     const { questions } = await selectCmmluQuestions({
@@ -96,7 +96,7 @@ describe("CMMLU scoring on the fixture (BF16)", () => {
     } finally {
       await slots.dispose();
     }
-  });
+  }, 300_000);
 
   it("drops shots longest first when the context is too small, and refuses a question that cannot fit", async () => {
     const { questions } = await selectCmmluQuestions({ dataset, spec: { subjects: ["computer_science"], perSubject: 1 } });
