@@ -66,6 +66,8 @@ try {
   const seeds = quick ? [0, 1] : [0, 1, 2, 3, 4];
   const variants = [
     { group: `experts ${shape.nExperts} → ${e}`, name: "REAP", plan: { expertsKeep: { count: e } }, expertScore: "reap" },
+    { group: `experts ${shape.nExperts} → ${e}`, name: "REAP, top-k renormalised gate", plan: { expertsKeep: { count: e } }, expertScore: "reap_topk" },
+    { group: `experts ${shape.nExperts} → ${e}`, name: "REAP × frequency (Σ over all tokens)", plan: { expertsKeep: { count: e } }, expertScore: "reap_sum" },
     { group: `experts ${shape.nExperts} → ${e}`, name: "frequency", plan: { expertsKeep: { count: e } }, expertScore: "frequency" },
     { group: `experts ${shape.nExperts} → ${e}`, name: "mean output norm", plan: { expertsKeep: { count: e } }, expertScore: "norm" },
     ...seeds.map((seed) => ({ group: `experts ${shape.nExperts} → ${e}`, name: `random (seed ${seed})`, plan: { expertsKeep: { count: e } }, expertScore: "random", seed, random: true })),
@@ -180,6 +182,8 @@ try {
   const reap = find(eg, "REAP");
   compare(reap, find(eg, "frequency"), "REAP − frequency");
   compare(reap, find(eg, "mean output norm"), "REAP − mean output norm");
+  compare(reap, find(eg, "REAP, top-k renormalised gate"), "REAP − REAP with top-k renormalised gate");
+  compare(find(eg, "REAP × frequency (Σ over all tokens)"), find(eg, "frequency"), "REAP × frequency − frequency");
   const randoms = results.filter((r) => r.group === eg && r.random);
   for (const r of randoms) compare(reap, r, `REAP − ${r.name}`);
   const randomMean = { kl_per_sequence: reap.kl_per_sequence.map((_, i) => randoms.reduce((a, r) => a + r.kl_per_sequence[i], 0) / randoms.length) };

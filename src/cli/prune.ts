@@ -53,7 +53,7 @@ export function pruneCommand(): Command {
     )
     .argument("<checkpoint>", "checkpoint directory (config.json, *.safetensors, tokenizer.json)")
     .option("-o, --out <dir>", "output checkpoint directory (must not exist; appears complete or not at all)")
-    .option("--target-params <n>", "parameter target (15e9, 15B); picks the expert count closest to it (default 15e9 when no keep count is given)", parseTarget)
+    .option("--target-params <n>", "parameter target (15e9, 15B); picks the expert count closest to it (default 15e9 unless --experts-keep is given; heads alone: --experts-keep 100%)", parseTarget)
     .option("--experts-keep <n|p%>", "experts kept per layer (≥ top-k), instead of a target", parseKeep)
     .option("--heads-keep <n|p%>", "query heads kept per layer: a multiple of the KV heads (every KV group keeps the same number)", parseKeep)
     .option("--kv-groups-keep <n|p%>", "KV groups kept per layer, each with all its query heads (instead of --heads-keep)", parseKeep)

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { createPruneScoringHooks } from "./createPruneScoringHooks.js";
 
 describe("createPruneScoringHooks", () => {
-  it("REAP = mean over routed tokens of gate × ‖output‖₂; frequency counts; norm is the plain mean; chunks accumulate", async () => {
+  it("REAP = mean over routed tokens of router probability × ‖output‖₂ (top-k weights for the ablation); frequency counts; norm is the plain mean; chunks accumulate", async () => {
     const { hooks, layers } = createPruneScoringHooks({ nLayers: 1, nExperts: 3, oProjWidth: 2 });
     const hidden = 2;
-    await hooks.onRouting!({ layer: 0, tokens: 4, sequenceOffsets: new Int32Array([0, 4]), mlpInput: new Float32Array(8), routerLogits: new Float32Array(12), topkIdx: new Int32Array(8), topkWeights: new Float32Array(8) });
+    await hooks.onRouting!({ layer: 0, tokens: 4, sequenceOffsets: new Int32Array([0, 4]), mlpInput: new Float32Array(8), routerLogits: Float32Array.from([0, 0, 0, Math.log(2), 0, 0, 0, 0, Math.log(3), 0, 0, 0]), topkIdx: new Int32Array(8), topkWeights: new Float32Array(8) });
     const event = (expert: number, tokens: number[], gates: number[], outputs: number[][]) =>
       hooks.onExpert!({
         layer: 0,
@@ -21,9 +21,12 @@ describe("createPruneScoringHooks", () => {
     await event(2, [2], [0.75], [[1, 0]]);
     const acc = layers[0];
     expect(Array.from(acc.routedTokens)).toEqual([3, 0, 1]);
-    expect(acc.reapSum[0] / 3).toBeCloseTo((0.5 * 5 + 0.25 * 10 + 1 * 2) / 3, 12);
+    // softmax over all 3 experts: token 0 and 3 → 1/3 each, token 1 → expert 0 has 2/4, token 2 → expert 2 has 3/5
+    expect(acc.reapSum[0] / 3).toBeCloseTo((5 / 3 + 0.5 * 10 + 2 / 3) / 3, 6);
+    expect(acc.reapTopkSum[0] / 3).toBeCloseTo((0.5 * 5 + 0.25 * 10 + 1 * 2) / 3, 12);
     expect(acc.normSum[0] / 3).toBeCloseTo((5 + 10 + 2) / 3, 12);
-    expect(acc.reapSum[2]).toBeCloseTo(0.75, 12);
+    expect(acc.reapSum[2]).toBeCloseTo(0.6, 6);
+    expect(acc.reapTopkSum[2]).toBeCloseTo(0.75, 12);
     expect(acc.tokens).toBe(4);
   });
 

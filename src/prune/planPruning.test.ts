@@ -48,8 +48,10 @@ describe("planPruning: exact parameter counts", () => {
     expect(text).toMatch(/\| total \| 20,914,757,184 \(20\.91B\) \| 14,798,441,424 \(14\.80B\)/);
   });
 
-  it("no request means the 15e9 target", () => {
+  it("without an expert count, the target is 15e9 (heads alone: experts_keep 100%)", () => {
     expect(planPruning({ shape: GPT_OSS_20B })).toMatchObject({ targetParams: 15e9, expertsChosenBy: "target", pruned: { nExperts: 22 } });
+    expect(planPruning({ shape: GPT_OSS_20B, headsKeep: { count: 48 } })).toMatchObject({ targetParams: 15e9, pruned: { nExperts: 22, nHeads: 48 } });
+    expect(planPruning({ shape: GPT_OSS_20B, headsKeep: { count: 48 }, expertsKeep: { percent: 100 } })).toMatchObject({ expertsChosenBy: "experts_keep", pruned: { nExperts: 32 } });
   });
 
   it("fixture: 21,024,992 before; experts 8 → 6 and heads 16 → 12 (2 groups × 6) gives 16,434,352", () => {

@@ -51,7 +51,7 @@ export const DEFAULT_TARGET_PARAMS = 15e9;
 
 export interface PlanPruningParams {
   shape: PrunableShape;
-  /** Default DEFAULT_TARGET_PARAMS when no keep count is given either. */
+  /** Default DEFAULT_TARGET_PARAMS unless expertsKeep is given (heads alone: expertsKeep 100%). */
   targetParams?: number;
   expertsKeep?: KeepCount;
   headsKeep?: KeepCount;
@@ -71,8 +71,8 @@ export function planPruning(params: PlanPruningParams): PrunePlan {
     nExperts: shape.nExperts,
     nExpertsUsed: shape.nExpertsUsed,
   };
-  const nothingAsked = params.targetParams === undefined && !params.expertsKeep && !params.headsKeep && !params.kvGroupsKeep;
-  const targetParams = nothingAsked ? DEFAULT_TARGET_PARAMS : params.targetParams;
+  // heads cannot reach the target: without an expert count, the target decides the experts
+  const targetParams = params.targetParams ?? (params.expertsKeep ? undefined : DEFAULT_TARGET_PARAMS);
   if (params.headsKeep && params.kvGroupsKeep) throw fail("kv_groups_keep", "give heads_keep or kv_groups_keep, not both");
   if (params.targetParams !== undefined && params.expertsKeep) throw fail("experts_keep", "give target_params or experts_keep, not both");
 

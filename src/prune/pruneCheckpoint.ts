@@ -66,7 +66,7 @@ export interface PruneReport {
   calibration: { description: string; sequences: number; tokens: number; seconds: number } | null;
   layers: Array<{
     layer: number;
-    experts: { kept: number[]; removed: number[]; reap?: number[]; frequency?: number[]; norm?: number[]; routed_tokens?: number[] };
+    experts: { kept: number[]; removed: number[]; reap?: number[]; reap_topk?: number[]; reap_sum?: number[]; frequency?: number[]; norm?: number[]; routed_tokens?: number[] };
     heads: { kept: number[]; removed: number[]; kv_groups: number[]; flap?: number[] };
   }>;
   output: { parameters: number; tensor_bytes: number; files: WritePrunedCheckpointResult["files"] };
@@ -117,7 +117,7 @@ export async function pruneCheckpoint(params: PruneCheckpointParams): Promise<Pr
       experts: {
         kept: l.experts,
         removed: removed(l.experts, config.nExperts),
-        ...(s && { reap: round(s.experts.reap), frequency: round(s.experts.frequency), norm: round(s.experts.norm), routed_tokens: s.experts.routedTokens }),
+        ...(s && { reap: round(s.experts.reap), reap_topk: round(s.experts.reap_topk), reap_sum: round(s.experts.reap_sum), frequency: round(s.experts.frequency), norm: round(s.experts.norm), routed_tokens: s.experts.routedTokens }),
       },
       heads: { kept: l.heads, removed: removed(l.heads, config.nHeads), kv_groups: l.kvGroups, ...(s && { flap: round(s.heads.flap) }) },
     };
@@ -185,7 +185,9 @@ function describeMethod(p: { expertScore: ExpertScoreMethod; headScore: HeadScor
   if (p.pruningExperts) {
     parts.push(
       {
-        reap: "experts ranked per layer by REAP (mean over routed tokens of gate weight × ‖expert output‖₂)",
+        reap: "experts ranked per layer by REAP (mean over routed tokens of router probability × ‖expert output‖₂)",
+        reap_topk: "experts ranked per layer by REAP with top-k renormalised gate weights",
+        reap_sum: "experts ranked per layer by Σ router probability × ‖expert output‖₂ over all tokens (REAP × frequency)",
         frequency: "experts ranked per layer by routing frequency",
         norm: "experts ranked per layer by mean ‖expert output‖₂ over routed tokens",
         random: "experts chosen at random per layer (seeded)",

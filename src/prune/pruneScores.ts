@@ -1,6 +1,6 @@
 /** What a calibration pass measures for pruning, per layer (see scoreForPruning). */
 
-export type ExpertScoreMethod = "reap" | "frequency" | "norm" | "random";
+export type ExpertScoreMethod = "reap" | "reap_topk" | "reap_sum" | "frequency" | "norm" | "random";
 export type HeadScoreMethod = "flap" | "random";
 
 export interface LayerPruneScores {
@@ -10,8 +10,15 @@ export interface LayerPruneScores {
     routedTokens: number[];
     /** Share of the run's tokens routed to each expert. */
     frequency: number[];
-    /** REAP: mean over the expert's routed tokens of gate weight × ‖expert output‖₂ (0 for an expert no token chose). */
+    /**
+     * REAP: mean over the expert's routed tokens of gate × ‖expert output‖₂, the gate being the router's
+     * softmax over all experts as in the authors' code (0 for an expert no token chose).
+     */
     reap: number[];
+    /** The same with the top-k renormalised routing weight gpt-oss mixes the experts with (an ablation). */
+    reap_topk: number[];
+    /** Σ over routed tokens of router probability × ‖output‖₂, divided by all tokens (= REAP × frequency; the authors' weighted_ean_sum): an ablation. */
+    reap_sum: number[];
     /** Mean ‖expert output‖₂ over the expert's routed tokens (0 for an expert no token chose). */
     norm: number[];
   };

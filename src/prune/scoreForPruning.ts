@@ -62,6 +62,8 @@ export async function scoreForPruning(params: ScoreForPruningParams): Promise<Pr
         routedTokens: Array.from(acc.routedTokens),
         frequency: Array.from(acc.routedTokens, (c) => c / Math.max(1, acc.tokens)),
         reap: mean(acc.reapSum),
+        reap_topk: mean(acc.reapTopkSum),
+        reap_sum: Array.from(acc.reapSum, (sum) => sum / Math.max(1, acc.tokens)),
         norm: mean(acc.normSum),
       },
       heads: { flap },

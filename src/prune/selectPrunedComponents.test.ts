@@ -8,7 +8,7 @@ const SHAPE = { nLayers: 2, hidden: 64, expertFfn: 64, nHeads: 8, nKvHeads: 2, h
 function scores(): PruneScores {
   const layer = (l: number) => ({
     layer: l,
-    experts: { routedTokens: [5, 1, 9, 3], frequency: [0.5, 0.1, 0.9, 0.3], reap: [1, 4, 2, 3], norm: [3, 3, 1, 2] },
+    experts: { routedTokens: [5, 1, 9, 3], frequency: [0.5, 0.1, 0.9, 0.3], reap: [1, 4, 2, 3], reap_topk: [1, 4, 2, 3], reap_sum: [0.5, 0.4, 1.8, 0.9], norm: [3, 3, 1, 2] },
     // group 0 = heads 0-3 (sum 10), group 1 = heads 4-7 (sum 26)
     heads: { flap: [1, 4, 3, 2, 8, 5, 7, 6] },
     oProjInputMean: new Float64Array(32),

@@ -3,7 +3,7 @@
  * baseline, query heads by FLAP, uniform per KV group), with `pruning.json` (plan, kept indices and
  * scores per layer) inside it and the plan, kept indices and scores in the manifest.
  *
- * Params: target_params (15e9, "15B"; default 15e9 when no keep count is given), experts_keep,
+ * Params: target_params (15e9, "15B"; default 15e9 unless experts_keep is given), experts_keep,
  * heads_keep, kv_groups_keep (a count or a share: 22, "75%"), score (reap | frequency | norm | random),
  * head_score (flap | random), calib (token-id .json or text file; default CMMLU dev questions),
  * cmmlu_dir, calib_tokens, calib_length, seed, bias_compensation, backend (ort | plain).
