@@ -3,6 +3,7 @@
  * outputs); each stage's implementation is imported only when it runs.
  */
 import type { StageDefinition } from "./types.js";
+import { awqStage } from "../stages/awq/definition.js";
 import { convertStage } from "../stages/convert/definition.js";
 import { downloadStage } from "../stages/download/definition.js";
 import { evalStage } from "../stages/eval/definition.js";
@@ -11,7 +12,7 @@ import { pruneStage } from "../stages/prune/definition.js";
 import { quantizeStage } from "../stages/quantize/definition.js";
 import { sourceStage } from "../stages/source/definition.js";
 
-const STAGES: StageDefinition<any>[] = [sourceStage, convertStage, quantizeStage, downloadStage, publishStage, evalStage, pruneStage];
+const STAGES: StageDefinition<any>[] = [sourceStage, convertStage, quantizeStage, downloadStage, publishStage, evalStage, pruneStage, awqStage];
 
 export function registerStage(definition: StageDefinition<any>): void {
   if (STAGES.some((s) => s.name === definition.name)) throw new Error(`stage ${definition.name} registered twice`);

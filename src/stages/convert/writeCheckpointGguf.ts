@@ -58,6 +58,11 @@ export async function writeCheckpointGguf(params: {
   imatrix?: (name: string) => Float32Array | undefined;
   /** Transforms each chunk before it is encoded (e.g. rounding through the type of an intermediate file). */
   prepareChunk?: (chunk: TensorChunk, planned: PlannedTensor) => TensorChunk;
+  /**
+   * A tensor's encoded bytes from elsewhere, replacing the read from the checkpoint and the encoding
+   * (AWQ writes Q4_1 blocks it computed itself); undefined for tensors that take the normal path.
+   */
+  tensorData?: (planned: PlannedTensor) => (() => AsyncIterable<Buffer>) | undefined;
   name?: string;
   depth?: number;
   signal?: AbortSignal;
@@ -99,6 +104,11 @@ export async function writeCheckpointGguf(params: {
       type: p.type,
       byteLength: tensors[i].bytes,
       async *chunks() {
+        const own = params.tensorData?.(p);
+        if (own) {
+          for await (const bytes of own()) yield { encoded: Promise.resolve(bytes) };
+          return;
+        }
         const values = params.imatrix?.(p.plan.name);
         for await (const raw of tensorChunks({ checkpoint, plan: p.plan, keepMxfp4: p.type === GgmlType.MXFP4, fused, where })) {
           const chunk = params.prepareChunk ? params.prepareChunk(raw, p) : raw;

@@ -1,0 +1,26 @@
+/**
+ * What AWQ keeps about the input X [tokens, cols] of a group of linears that share it: the per-channel
+ * mean |x| (the salience the scales are built from) and enough to evaluate ‖ΔW·Xᵀ‖² for any weight
+ * error ΔW — the output error the scale and clipping searches minimise. That is the rows themselves
+ * while there are fewer than `cols` of them (an expert's few routed tokens), else the Gram matrix XᵀX
+ * ([cols, cols], float64), whose size does not grow with the calibration set.
+ */
+export interface LinearInputStatistics {
+  cols: number;
+  /** Rows seen. */
+  count: number;
+  /** Σ|x| per input channel. */
+  sumAbs: Float64Array;
+  /** Whether rows may be kept instead of the Gram matrix while count ≤ cols. */
+  keepRows: boolean;
+  /** The rows seen, [count, cols] in the first count·cols values (while count ≤ cols and keepRows). */
+  rows?: Float32Array;
+  /** XᵀX, once the rows are not kept. */
+  gram?: Float64Array;
+}
+
+export function createLinearInputStatistics(params: { cols: number; keepRows?: boolean }): LinearInputStatistics {
+  const { cols } = params;
+  const keepRows = params.keepRows ?? false;
+  return { cols, count: 0, sumAbs: new Float64Array(cols), keepRows, rows: keepRows ? new Float32Array(0) : undefined, gram: keepRows ? undefined : new Float64Array(cols * cols) };
+}

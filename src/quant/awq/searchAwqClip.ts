@@ -1,0 +1,80 @@
+import { awqGroupRanges } from "./awqGroupGrids.js";
+import { fakeQuantizeAwqGroups } from "./fakeQuantizeAwqGroups.js";
+
+export interface AwqClipSearch {
+  /** [rows, groups]: each group's values are clamped to ±clipMax before quantization. */
+  clipMax: Float32Array;
+  /** Summed per-group output error without clipping and with the chosen clipping (per token). */
+  lossBefore: number;
+  lossAfter: number;
+  /** Groups whose range was shrunk. */
+  clippedGroups: number;
+}
+
+/**
+ * AWQ's clipping search (AutoAWQ _compute_best_clip): for every group of every output row, shrink the
+ * range to ±max|w|·(1 − i/grid) for i = 0 … maxShrink·grid − 1, quantize, and keep the shrink with
+ * the lowest output error δ·G_gg·δᵀ (δ = dequantized − original weights of the group, G_gg the group's
+ * diagonal block of the input Gram matrix per token; see gramDiagonalBlocks). i = 0 is no clipping,
+ * so each group's error never grows.
+ */
+export function searchAwqClip(params: {
+  weight: Float32Array;
+  rows: number;
+  cols: number;
+  groupSize: number;
+  /** gramDiagonalBlocks for the input the weight sees. */
+  blocks: Float64Array;
+  grid?: number;
+  maxShrink?: number;
+  signal?: AbortSignal;
+}): AwqClipSearch {
+  const { weight, rows, cols, groupSize, blocks } = params;
+  const grid = params.grid ?? 20;
+  const steps = Math.round((params.maxShrink ?? 0.5) * grid);
+  const groups = cols / groupSize;
+  const ranges = awqGroupRanges({ weight, rows, cols, groupSize });
+  const maxAbs = ranges.hi.map((h, k) => Math.max(h, -ranges.lo[k]));
+  const clipMax = maxAbs.slice();
+  const bestError = new Float64Array(rows * groups).fill(Infinity);
+  let lossBefore = 0;
+  const candidate = new Float32Array(rows * groups);
+  const quantized = new Float32Array(rows * cols);
+  const delta = new Float64Array(groupSize);
+  for (let step = 0; step < steps; step++) {
+    params.signal?.throwIfAborted();
+    const ratio = 1 - step / grid;
+    for (let k = 0; k < candidate.length; k++) candidate[k] = maxAbs[k] * ratio;
+    fakeQuantizeAwqGroups({ weight, rows, cols, groupSize, clipMax: candidate, ranges, out: quantized });
+    for (let r = 0; r < rows; r++) {
+      for (let g = 0; g < groups; g++) {
+        const o = r * cols + g * groupSize;
+        for (let i = 0; i < groupSize; i++) delta[i] = quantized[o + i] - weight[o + i];
+        // δᵀ·B·δ over the upper triangle (B is symmetric)
+        const b = g * groupSize * groupSize;
+        let error = 0;
+        for (let i = 0; i < groupSize; i++) {
+          const di = delta[i];
+          if (di === 0) continue;
+          const bi = b + i * groupSize;
+          let row = 0.5 * blocks[bi + i] * di;
+          for (let j = i + 1; j < groupSize; j++) row += blocks[bi + j] * delta[j];
+          error += 2 * di * row;
+        }
+        const k = r * groups + g;
+        if (step === 0) lossBefore += error;
+        if (error < bestError[k]) {
+          bestError[k] = error;
+          clipMax[k] = candidate[k];
+        }
+      }
+    }
+  }
+  let lossAfter = 0;
+  let clippedGroups = 0;
+  for (let k = 0; k < bestError.length; k++) {
+    lossAfter += bestError[k];
+    if (clipMax[k] < maxAbs[k]) clippedGroups++;
+  }
+  return { clipMax, lossBefore, lossAfter, clippedGroups };
+}
