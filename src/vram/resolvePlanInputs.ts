@@ -1,0 +1,119 @@
+import { stat } from "node:fs/promises";
+import { parseGptOssConfig, readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/hyperparameters.js";
+import { planGgufTensors, type GgufTensorPlan, type HfTensorRef } from "../arch/gpt-oss/tensorMap.js";
+import { InvalidInputError, UsageError } from "../errors.js";
+import { GgmlType } from "../formats/gguf/ggmlTypes.js";
+import { readGguf } from "../formats/gguf/readGguf.js";
+import { openCheckpoint } from "../formats/safetensors/index.js";
+import { resolveModel } from "../pipeline/modelSpec.js";
+import { resolvePipeline } from "../pipeline/pipelineSpec.js";
+import { planQuantization } from "../quant/planQuantization.js";
+import { quantizeTypeFromName } from "../quant/recipe/quantizeTypes.js";
+import { buildSyntheticConfig } from "../stages/synth/buildSyntheticConfig.js";
+import { planSyntheticCheckpoint } from "../stages/synth/planSyntheticCheckpoint.js";
+import type { VramPlanModel, VramPlanTensor } from "./planVram.js";
+
+export interface PlanInputs {
+  model: VramPlanModel;
+  tensors: VramPlanTensor[];
+  /** What the estimate is of, for reports: "gpt-oss-20b, gguf-q5 (Q5_K_M, experts keep)". */
+  description: string;
+}
+
+function planModel(hp: GptOssHyperparameters): VramPlanModel {
+  return { nLayers: hp.nLayers, nEmbd: hp.hidden, nKvHeads: hp.nKvHeads, headDim: hp.headDim, slidingWindow: hp.slidingWindow, slidingLayers: hp.slidingLayers };
+}
+
+/**
+ * The tensors (names, shapes, types) and hyperparameters the planner needs, without weights:
+ * - a .gguf file: read from its header (types as written; `variant` is not needed);
+ * - a model of models/ (a Hub model or a synthetic one) or a checkpoint directory, plus a variant:
+ *   the checkpoint's tensor list (for a Hub model, the synthetic preset of the same shapes, so nothing
+ *   is downloaded), llama.cpp's conversion plan and the variant's quantization type plan.
+ */
+export async function resolvePlanInputs(params: { model: string; variant?: string }): Promise<PlanInputs> {
+  if (params.model.endsWith(".gguf")) return await planInputsFromGguf(params.model);
+  if (!params.variant) throw new UsageError("--variant is required unless --model is a .gguf file");
+  const spec = await resolveModel(params.model);
+  let hp: GptOssHyperparameters;
+  let tensors: HfTensorRef[];
+  let close: (() => Promise<void>) | undefined;
+  if (spec.source.kind === "local") {
+    hp = await readGptOssConfig({ dir: spec.source.path });
+    const checkpoint = await openCheckpoint({ dir: spec.source.path });
+    tensors = [...checkpoint.tensors];
+    close = () => checkpoint.close();
+  } else {
+    // a Hub model is planned from the synthetic preset with its shapes: the real gpt-oss-20b layout
+    const preset = spec.source.kind === "synth" ? spec.source.preset : "gpt-oss-20b";
+    if (spec.source.kind === "hub" && !/gpt-oss-20b/i.test(spec.source.repo)) {
+      throw new UsageError(`plan: no shapes known for ${spec.source.repo} without downloading it; pass its checkpoint directory or a .gguf`);
+    }
+    const config = JSON.parse(buildSyntheticConfig({ preset })["config.json"]) as unknown;
+    hp = parseGptOssConfig({ config, file: `${spec.name}/config.json` });
+    const synthetic = planSyntheticCheckpoint({ preset });
+    tensors = synthetic.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, file: synthetic.weightMap[t.name] }));
+  }
+  try {
+    const { types, label } = await variantTypePlan({ variant: params.variant, hp, tensors, where: spec.name });
+    return { model: planModel(hp), tensors: types, description: `${spec.name}, ${label}` };
+  } finally {
+    await close?.();
+  }
+}
+
+async function planInputsFromGguf(path: string): Promise<PlanInputs> {
+  try {
+    await stat(path);
+  } catch {
+    throw new InvalidInputError(path, "not found");
+  }
+  const gguf = await readGguf({ path });
+  const value = (key: string) => (gguf.metadata.get(key) as { value?: unknown } | undefined)?.value;
+  const arch = value("general.architecture");
+  if (arch !== "gpt-oss") throw new InvalidInputError(path, `architecture ${JSON.stringify(arch)}: the planner knows gpt-oss`, "general.architecture");
+  const num = (key: string) => {
+    const v = value(`gpt-oss.${key}`);
+    if (typeof v !== "number" && typeof v !== "bigint") throw new InvalidInputError(path, "missing", `gpt-oss.${key}`);
+    return Number(v);
+  };
+  const nLayers = num("block_count");
+  const slidingWindow = num("attention.sliding_window");
+  const model: VramPlanModel = {
+    nLayers,
+    nEmbd: num("embedding_length"),
+    nKvHeads: num("attention.head_count_kv"),
+    headDim: num("attention.key_length"),
+    slidingWindow,
+    // llama.cpp: gpt-oss sets swa pattern 2, every even layer is sliding-window
+    slidingLayers: Array.from({ length: nLayers }, (_, il) => il % 2 === 0),
+  };
+  const tensors = gguf.tensors.map((t) => ({ name: t.name, shape: t.shape.map(Number), type: t.type as GgmlType }));
+  return { model, tensors, description: path };
+}
+
+async function variantTypePlan(params: { variant: string; hp: GptOssHyperparameters; tensors: HfTensorRef[]; where: string }): Promise<{ types: VramPlanTensor[]; label: string }> {
+  const pipeline = await resolvePipeline(params.variant);
+  const quantize = pipeline.stages.find((s) => s.definition.name === "quantize");
+  const convert = pipeline.stages.find((s) => s.definition.name === "convert");
+  const plans = planGgufTensors({ tensors: params.tensors, hp: params.hp, where: params.where, experts: "mxfp4" });
+  const conversionType = (p: GgufTensorPlan, outtype: GgmlType) => (p.source.kind === "mxfp4" ? GgmlType.MXFP4 : p.forceF32 ? GgmlType.F32 : outtype);
+  if (quantize) {
+    const { type, experts } = quantize.params as { type: string; experts: "keep" | "requant" };
+    const plan = planQuantization({
+      tensors: plans.map((p) => ({ name: p.name, shape: p.shape, type: conversionType(p, GgmlType.BF16) })),
+      quantizeType: quantizeTypeFromName(type),
+      experts,
+      nExpert: params.hp.nExperts,
+      nLayer: params.hp.nLayers,
+      where: params.where,
+    });
+    return { types: plan.tensors.map((t) => ({ name: t.name, shape: t.shape, type: t.type })), label: `${pipeline.name} (${type}, experts ${experts})` };
+  }
+  if (convert) {
+    const outtype = (convert.params as { outtype: string }).outtype;
+    const type = outtype === "f32" ? GgmlType.F32 : outtype === "f16" ? GgmlType.F16 : GgmlType.BF16;
+    return { types: plans.map((p) => ({ name: p.name, shape: p.shape, type: conversionType(p, type) })), label: `${pipeline.name} (${outtype.toUpperCase()})` };
+  }
+  throw new UsageError(`variant ${params.variant} has no convert or quantize stage: nothing to plan`);
+}
