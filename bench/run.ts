@@ -4,6 +4,7 @@
  */
 import { describeMachine } from "./machine.js";
 import { table, writeBenchSection } from "./report.js";
+import { benchAwq } from "./suites/awq.js";
 import { benchCalibEngine } from "./suites/calibEngine.js";
 import { benchConvertFixture } from "./suites/convertFixture.js";
 import { benchFullSize } from "./suites/fullSize.js";
@@ -13,6 +14,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   startup: () => benchStartup(),
   "convert-fixture": () => benchConvertFixture(),
   "calib-engine": () => benchCalibEngine(),
+  awq: () => benchAwq(),
   "full-size": () => benchFullSize(),
 };
 

@@ -18,6 +18,8 @@ import { searchAwqClip } from "./searchAwqClip.js";
 
 export interface SearchGptOssAwqParams {
   dir: string;
+  /** The weights to read instead of opening `dir` (benchmarks pass synthetic real-size layers); the caller closes them. */
+  weights?: GptOssWeightProvider;
   /** Calibration token sequences (unused for rtn). */
   sequences: number[][];
   groupSize: number;
@@ -54,12 +56,12 @@ export interface SearchGptOssAwqResult {
  * Round-to-nearest (method rtn) needs no activations: it quantizes each layer's weights directly.
  */
 export async function searchGptOssAwq(params: SearchGptOssAwqParams): Promise<SearchGptOssAwqResult> {
-  const base = await openGptOssWeights({ dir: params.dir });
+  const base = params.weights ?? (await openGptOssWeights({ dir: params.dir }));
   try {
     if (params.method === "rtn") return await roundToNearest(params, base);
     return await searchWithActivations(params, base);
   } finally {
-    await base.close();
+    if (!params.weights) await base.close();
   }
 }
 

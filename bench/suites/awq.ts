@@ -1,0 +1,229 @@
+/**
+ * AWQ (issue 9): `oss-prep awq` on the tiny fixture (whole command: wall, CPU, peak RSS; forward and
+ * search times from awq_report.json), and a projection to gpt-oss-20b from one sliding and one full
+ * layer of its real shapes (random weights, experts as random MXFP4) run through the same code path
+ * (searchGptOssAwq with a synthetic weight provider), plus one expert's search for `--experts awq`.
+ * The real-size measurements run in a child process so peak RSS is their own.
+ */
+import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseGptOssConfig } from "../../src/arch/gpt-oss/hyperparameters.js";
+import { createOrtMatmulBackend } from "../../src/calib/createOrtMatmulBackend.js";
+import type { GptOssWeightProvider } from "../../src/calib/gptOssWeights.js";
+import { dequantizeHfMxfp4 } from "../../src/formats/mxfp4/dequantizeHfMxfp4.js";
+import { addLinearInputRows } from "../../src/quant/awq/addLinearInputRows.js";
+import { awqScaleCandidates } from "../../src/quant/awq/awqScaleCandidates.js";
+import { awqScaleLosses } from "../../src/quant/awq/awqScaleLosses.js";
+import { gramDiagonalBlocks } from "../../src/quant/awq/gramDiagonalBlocks.js";
+import { createLinearInputStatistics } from "../../src/quant/awq/linearInputStatistics.js";
+import { packAwqGemm } from "../../src/quant/awq/packAwqGemm.js";
+import { quantizeAwqGroups } from "../../src/quant/awq/quantizeAwqGroups.js";
+import { searchAwqClip } from "../../src/quant/awq/searchAwqClip.js";
+import { searchGptOssAwq } from "../../src/quant/awq/searchGptOssAwq.js";
+import { sharedDir } from "../../src/util/paths.js";
+import { machineThreads } from "../../src/util/threads.js";
+import { measureCli } from "../measure.js";
+import { table, writeBenchSection } from "../report.js";
+
+const CHILD_FLAG = "--awq-child";
+const REAL_LAYERS = 24;
+const DEFAULT_TOKENS = 16 * 512;
+
+/** gpt-oss-20b's shapes: one sliding and one full layer. */
+const REAL_CONFIG = {
+  architectures: ["GptOssForCausalLM"], model_type: "gpt_oss", num_hidden_layers: 2, layer_types: ["sliding_attention", "full_attention"],
+  hidden_size: 2880, intermediate_size: 2880, num_attention_heads: 64, num_key_value_heads: 8, head_dim: 64, num_local_experts: 32,
+  num_experts_per_tok: 4, vocab_size: 1024, sliding_window: 128, rms_norm_eps: 1e-5, swiglu_limit: 7, max_position_embeddings: 131072,
+  rope_theta: 150000, rope_scaling: { rope_type: "yarn", factor: 32, original_max_position_embeddings: 4096, beta_fast: 32, beta_slow: 1, truncate: false },
+};
+
+function randomFloats(n: number, scale: number): Float32Array {
+  const bytes = randomBytes(n * 2);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 65536 - 0.5) * 2 * scale;
+  return out;
+}
+
+function randomMxfp4(rows: number, cols: number): Float32Array {
+  const nBlocks = (rows * cols) / 32;
+  return dequantizeHfMxfp4({ blocks: randomBytes(nBlocks * 16), scales: new Uint8Array(nBlocks).fill(120) });
+}
+
+function syntheticWeights(): GptOssWeightProvider {
+  const config = parseGptOssConfig({ config: REAL_CONFIG, file: "synthetic" });
+  const { hidden, nHeads, nKvHeads, headDim, nExperts, expertFfn: ffn } = config;
+  const s = 1 / Math.sqrt(hidden);
+  const attention = {
+    qWeight: randomFloats(nHeads * headDim * hidden, s), qBias: randomFloats(nHeads * headDim, 0.01),
+    kWeight: randomFloats(nKvHeads * headDim * hidden, s), kBias: randomFloats(nKvHeads * headDim, 0.01),
+    vWeight: randomFloats(nKvHeads * headDim * hidden, s), vBias: randomFloats(nKvHeads * headDim, 0.01),
+    oWeight: randomFloats(hidden * nHeads * headDim, 1 / Math.sqrt(nHeads * headDim)), oBias: randomFloats(hidden, 0.01),
+    sinks: randomFloats(nHeads, 1),
+  };
+  return {
+    config,
+    async embeddingRows(ids) { return randomFloats(ids.length * hidden, 1); },
+    async layer() {
+      return { inputNorm: new Float32Array(hidden).fill(1), postAttentionNorm: new Float32Array(hidden).fill(1), attention, routerWeight: randomFloats(nExperts * hidden, s), routerBias: randomFloats(nExperts, 0.1) };
+    },
+    async expert() {
+      return { gateUp: randomMxfp4(2 * ffn, hidden), gateUpBias: randomFloats(2 * ffn, 0.01), down: randomMxfp4(hidden, ffn), downBias: randomFloats(hidden, 0.01) };
+    },
+    async finalNorm() { return new Float32Array(hidden).fill(1); },
+    async lmHeadRows(start, end) { return randomFloats((end - start) * hidden, s); },
+    async close() {},
+  };
+}
+
+interface ChildResult {
+  tokens: number;
+  /** Per layer: forward seconds (engine, experts dequantized included) and search seconds. */
+  layers: Array<{ forward: number; search: number }>;
+  /** Seconds to add `tokens` rows to the q/k/v-input and o-input statistics (the token-proportional part of the search). */
+  statsSeconds: number;
+  /** One expert under --experts awq at `expertTokens` routed tokens: α losses, clipping of gate_up and down, quantization. */
+  expert: { tokens: number; seconds: number };
+  cpuSeconds: number;
+  peakRssBytes: number;
+}
+
+async function runChild(tokens: number): Promise<ChildResult> {
+  const cpu0 = process.cpuUsage();
+  const backend = await createOrtMatmulBackend();
+  const weights = syntheticWeights();
+  const sequences = Array.from({ length: tokens / 512 }, () => Array.from({ length: 512 }, (_, i) => i % 1024));
+  const marks: number[] = [performance.now()];
+  const searches: number[] = [];
+  await searchGptOssAwq({
+    dir: "synthetic", weights, sequences, groupSize: 32, experts: "keep", method: "awq", backend,
+    onLayer: async (r) => {
+      marks.push(performance.now());
+      searches.push(r.report.searchSeconds);
+    },
+  });
+  const layers = searches.map((search, i) => ({ forward: (marks[i + 1] - marks[i]) / 1000 - search, search }));
+
+  // the token-proportional part of the search: statistics of both attention inputs
+  const x = randomFloats(tokens * 2880, 1);
+  const o = randomFloats(tokens * 4096, 1);
+  let t0 = performance.now();
+  await addLinearInputRows({ stats: createLinearInputStatistics({ cols: 2880 }), x, n: tokens, backend });
+  await addLinearInputRows({ stats: createLinearInputStatistics({ cols: 4096 }), x: o, n: tokens, backend });
+  const statsSeconds = (performance.now() - t0) / 1000;
+
+  // one expert of --experts awq: tokens·top-k/experts routed tokens
+  const expertTokens = (DEFAULT_TOKENS * 4) / 32;
+  const ew = await weights.expert(0, 0);
+  t0 = performance.now();
+  const input = createLinearInputStatistics({ cols: 2880, keepRows: true });
+  const downInput = createLinearInputStatistics({ cols: 2880, keepRows: true });
+  await addLinearInputRows({ stats: input, x: randomFloats(expertTokens * 2880, 1), n: expertTokens, backend });
+  await addLinearInputRows({ stats: downInput, x: randomFloats(expertTokens * 2880, 1), n: expertTokens, backend });
+  const candidates = awqScaleCandidates({ meanAbs: input.sumAbs.map((v) => v / expertTokens) });
+  await awqScaleLosses({ weight: ew.gateUp, rows: 5760, cols: 2880, groupSize: 32, stats: input, candidates, backend });
+  const gateClip = searchAwqClip({ weight: ew.gateUp, rows: 5760, cols: 2880, groupSize: 32, blocks: gramDiagonalBlocks({ stats: input, groupSize: 32 }) });
+  packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.gateUp, rows: 5760, cols: 2880, groupSize: 32, clipMax: gateClip.clipMax }) });
+  const downClip = searchAwqClip({ weight: ew.down, rows: 2880, cols: 2880, groupSize: 32, blocks: gramDiagonalBlocks({ stats: downInput, groupSize: 32 }) });
+  packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.down, rows: 2880, cols: 2880, groupSize: 32, clipMax: downClip.clipMax }) });
+  const expertSeconds = (performance.now() - t0) / 1000;
+  await backend.dispose();
+  const cpu = process.cpuUsage(cpu0);
+  return { tokens, layers, statsSeconds, expert: { tokens: expertTokens, seconds: expertSeconds }, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+function measureChild(tokens: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, String(tokens)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!) as ChildResult) : reject(new Error(`awq bench child exited ${code}`))));
+  });
+}
+
+const fmt = (s: number) => (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2));
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const duration = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`);
+
+export async function benchAwq(): Promise<void> {
+  const loadBefore = loadavg()[0];
+  const fixture = join(sharedDir(), "fixtures", "tiny-gpt-oss");
+  const dir = await mkdtemp(join(tmpdir(), "oss-prep-bench-awq-"));
+  const fixtureRows: Array<Array<string | number>> = [];
+  try {
+    const runs = [
+      { label: "awq, experts keep", args: [] as string[], stem: "tiny-gpt-oss-awq-g32" },
+      { label: "rtn, experts keep", args: ["--method", "rtn"], stem: "tiny-gpt-oss-rtn-g32" },
+      { label: "awq, experts awq", args: ["--experts", "awq"], stem: "tiny-gpt-oss-awq-g32-experts-awq" },
+    ];
+    for (const run of runs) {
+      const out = join(dir, run.stem);
+      const m = await measureCli(["awq", fixture, ...run.args, "-o", out, "--json"]);
+      const report = JSON.parse(readFileSync(join(out, run.stem, "awq_report.json"), "utf8"));
+      const calib = report.calibration ? `${report.calibration.samples} × ${report.calibration.seqlen}` : "–";
+      fixtureRows.push([run.label, calib, `${fmt(report.seconds.forward)} s`, `${fmt(report.seconds.search)} s`, `${fmt(m.wallSeconds)} s`, `${fmt(m.cpuSeconds)} s`, mib(m.peakRssBytes)]);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  const tokens = 1024;
+  const r = await measureChild(tokens);
+  const [sliding, full] = r.layers;
+  // per layer: forward = fixed (32 experts dequantized) + per token; search = constant + statistics (∝ tokens)
+  const searchConstant = (sliding.search + full.search) / 2 - r.statsSeconds;
+  const forwardPerToken = (sliding.forward + full.forward) / 2 / tokens;
+  const projected = (calibTokens: number, expertsAwq: boolean) => {
+    const forward = forwardPerToken * calibTokens * REAL_LAYERS;
+    // the expert figure was measured at the default calibration's routed tokens (only projected for it)
+    const search = (searchConstant + (r.statsSeconds * calibTokens) / tokens + (expertsAwq ? 32 * r.expert.seconds : 0)) * REAL_LAYERS;
+    return { forward, search };
+  };
+  const projections: Array<Array<string | number>> = [];
+  for (const [count, length, expertsAwq] of [[16, 512, false], [128, 512, false], [16, 512, true]] as const) {
+    const p = projected(count * length, expertsAwq);
+    projections.push([`${count} × ${length}`, expertsAwq ? "awq" : "keep", duration(p.forward), duration(p.search), duration(p.forward + p.search), `${((2 * count * length * 2880 * 4) / 2 ** 30).toFixed(2)} GiB`]);
+  }
+  const loadAfter = loadavg()[0];
+  await writeBenchSection(
+    "awq",
+    `## AWQ (\`oss-prep awq\`, issue 9)
+
+The tiny fixture, whole command (process start to exit, one run each), default calibration (the built-in text, 16 × 512 tokens),
+group 32, onnxruntime-node with ${machineThreads()} threads for the products. Forward = the calibration engine's pass; search = statistics, scale
+and clipping searches and quantization. Load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the suite (wall times are only
+comparable at a similar load).
+
+${table(["run", "calibration", "forward", "search", "wall", "CPU", "peak RSS"], fixtureRows)}
+
+gpt-oss-20b's shapes: one sliding and one full layer (hidden 2880, 64/8 heads of 64, 32 experts of 2880, random weights,
+experts random MXFP4) through the same code (\`searchGptOssAwq\`, experts kept) over ${r.tokens} tokens, in a child process:
+
+${table(["layer", "forward", "search"], [["sliding", `${fmt(sliding.forward)} s`, `${fmt(sliding.search)} s`], ["full", `${fmt(full.forward)} s`, `${fmt(full.search)} s`]])}
+
+Of the search, ${fmt(r.statsSeconds)} s per layer is the input statistics (Gram matrices of the q/k/v and o_proj inputs, ∝ tokens); the
+rest (the 2 × 20 candidate scales, each an output-error product ΔW·G through onnxruntime, and the clipping search in TypeScript) does not
+depend on the calibration size. One expert under \`--experts awq\` (${r.expert.tokens} routed tokens: 20 candidate losses, clipping of
+gate_up_proj and down_proj, quantization) takes ${fmt(r.expert.seconds)} s, so 32 per layer. Child process: ${fmt(r.cpuSeconds)} s CPU, peak RSS ${mib(r.peakRssBytes)}.
+
+Projected full run (24 layers; forward per token and layer × tokens, search per layer as above; the residual stream and MoE input
+are the activations held):
+
+${table(["calibration", "experts", "forward", "search", "total", "activations"], projections)}
+
+Peak memory of a real run is the activations above plus one layer's attention weights and statistics (two Gram matrices,
+2880² and 4096² float64: 0.2 GiB), one dequantized expert, and with \`--experts awq\` one layer's packed expert tensors (≈ 0.4 GiB).
+The GGUF is written afterwards by the converter's streaming pass (memory bounded by a few chunks).`,
+  );
+}
+
+if (process.argv[2] === CHILD_FLAG) {
+  const result = await runChild(Number(process.argv[3]));
+  process.stdout.write(JSON.stringify(result) + "\n");
+  process.exit(0);
+}

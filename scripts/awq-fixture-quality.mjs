@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// AWQ vs round-to-nearest on the fixture (issue 9 acceptance): both at group 32 on the same grid, experts
+// kept (MXFP4) and experts quantized, against the BF16 GGUF — mean KL on the four reference prompts
+// (reference_logits.safetensors token ids, 494 positions) and on the selected 0-shot CMMLU prompts (16384
+// positions, as scripts/eval-fixture-variants.mjs), CMMLU trained-subset accuracy (0-shot 20 per subject,
+// 5-shot 5 per subject) with AWQ's paired test against RTN. Q5_K_M and MXFP4_MOE get the reference-prompt
+// KL too (their CMMLU figures are in docs/quality.md, same machinery).
+// Usage: npm run build && node scripts/awq-fixture-quality.mjs [--json OUT] [--samples N] [--seqlen L]
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({ options: { json: { type: "string" }, samples: { type: "string" }, seqlen: { type: "string" }, "kl-tokens": { type: "string" }, "keep-dir": { type: "string" } } });
+const dist = join(resolve(import.meta.dirname, ".."), "dist", "src");
+const load = (p) => import(join(dist, p));
+const { sharedDir } = await load("util/paths.js");
+const { convertCheckpoint } = await load("stages/convert/convertCheckpoint.js");
+const { quantizeModel } = await load("quant/quantizeModel.js");
+const { quantizeAwq } = await load("quant/awq/quantizeAwq.js");
+const { readCmmluDir } = await load("stages/eval/cmmlu/readCmmluDir.js");
+const { selectCmmluQuestions } = await load("stages/eval/cmmlu/selectCmmluQuestions.js");
+const { parseRowFilter } = await load("stages/eval/cmmlu/parseRowFilter.js");
+const { evaluateCmmlu, planCmmluQuestions } = await load("stages/eval/cmmlu/evaluateCmmlu.js");
+const { summarizeCmmlu } = await load("stages/eval/cmmlu/summarizeCmmlu.js");
+const { pairedAccuracyDifference } = await load("stages/eval/accuracyStatistics.js");
+const { loadEvalModel } = await load("stages/eval/loadEvalModel.js");
+const { measureDivergence } = await load("stages/eval/measureDivergence.js");
+const { divergenceSequencesFromPrompts } = await load("stages/eval/divergenceSequences.js");
+const { readSafetensorsHeader } = await load("formats/safetensors/index.js");
+const { machineThreads } = await load("util/threads.js");
+
+const fixture = join(sharedDir(), "fixtures", "tiny-gpt-oss");
+const dataset = await readCmmluDir({ dir: join(sharedDir(), "cmmlu") });
+const threads = machineThreads();
+const samples = values.samples ? Number(values.samples) : undefined;
+const seqlen = values.seqlen ? Number(values.seqlen) : undefined;
+const klTokens = Number(values["kl-tokens"] ?? 16384);
+const tmp = values["keep-dir"] ?? (await mkdtemp(join(tmpdir(), "oss-prep-awq-quality-")));
+const pct = (x) => `${(x * 100).toFixed(1)}%`;
+const pp = (x) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}`;
+const log = (m) => process.stderr.write(`${m}\n`);
+
+/** The reference prompts' token ids (reference_logits.safetensors: ids.k int32). */
+async function referenceIds() {
+  const path = join(fixture, "reference_logits.safetensors");
+  const header = await readSafetensorsHeader({ path });
+  const bytes = await readFile(path);
+  const ids = [];
+  for (let k = 0; ; k++) {
+    const t = header.tensors.find((x) => x.name === `ids.${k}`);
+    if (!t) return ids;
+    ids.push(Array.from(new Int32Array(bytes.buffer.slice(bytes.byteOffset + t.byteOffset, bytes.byteOffset + t.byteOffset + t.byteLength))));
+  }
+}
+
+try {
+  const baselinePath = join(tmp, "BF16.gguf");
+  await convertCheckpoint({ dir: fixture, outPath: baselinePath, outtype: "bf16" });
+  const variants = [];
+  for (const experts of ["keep", "awq"]) {
+    for (const method of ["rtn", "awq"]) {
+      const t0 = performance.now();
+      const r = await quantizeAwq({ dir: fixture, outDir: tmp, method, experts, samples, seqlen, log });
+      const name = `${method === "awq" ? "AWQ" : "RTN"} g32, experts ${experts === "keep" ? "kept (MXFP4)" : "Q4_1"}`;
+      variants.push({ name, method, experts, path: join(tmp, r.ggufFile), bitsPerWeight: r.gguf.bitsPerWeight, seconds: r.seconds, wall: (performance.now() - t0) / 1000, calibration: r.calibration, layers: r.layers, cmmlu: true });
+      log(`${name}: ${r.gguf.bitsPerWeight.toFixed(3)} bpw, forward ${r.seconds.forward.toFixed(1)} s, search ${r.seconds.search.toFixed(1)} s`);
+    }
+  }
+  for (const [name, type] of [["Q5_K_M, experts kept", "Q5_K_M"], ["MXFP4_MOE", "MXFP4_MOE"]]) {
+    const path = join(tmp, `${type}.gguf`);
+    const q = await quantizeModel({ input: fixture, outPath: path, type, experts: "keep" });
+    variants.push({ name, path, bitsPerWeight: q.bitsPerWeight, cmmlu: false });
+  }
+
+  const cells = [
+    { cell: "0-shot trained", shots: 0, perSubject: 20 },
+    { cell: "5-shot trained", shots: 5, perSubject: 5 },
+  ];
+  const reference = await referenceIds();
+  const baseline = await loadEvalModel({ path: baselinePath, threads });
+  const base = {};
+  let promptSequences;
+  try {
+    for (const c of cells) {
+      c.questions = (await selectCmmluQuestions({ dataset, spec: { rows: parseRowFilter({ text: "i%5!=0" }), perSubject: c.perSubject } })).questions;
+      base[c.cell] = (await evaluateCmmlu({ model: baseline, dataset, questions: c.questions, shots: c.shots, method: "continuation" })).predictions;
+      log(`BF16 ${c.cell}: ${pct(summarizeCmmlu({ predictions: base[c.cell], subjects: dataset.subjects }).accuracy)}`);
+    }
+    const planned = await planCmmluQuestions({ model: baseline, dataset, questions: cells[0].questions, shots: 0, method: "continuation" });
+    const groups = new Map();
+    for (const q of planned) groups.set(q.question.subject, [...(groups.get(q.question.subject) ?? []), q.prompt]);
+    promptSequences = divergenceSequencesFromPrompts({ groups: [...groups.values()], tokenize: baseline.tokenize, chunkTokens: 512, maxTokens: klTokens });
+    for (const v of variants) {
+      const model = await loadEvalModel({ path: v.path, threads });
+      try {
+        v.referenceKl = await measureDivergence({ model, baseline, sequences: reference });
+        log(`${v.name}: reference-prompt KL ${v.referenceKl.kl.mean.toExponential(3)}`);
+        if (!v.cmmlu) continue;
+        v.promptKl = await measureDivergence({ model, baseline, sequences: promptSequences });
+        v.cells = {};
+        for (const c of cells) {
+          const predictions = (await evaluateCmmlu({ model, dataset, questions: c.questions, shots: c.shots, method: "continuation" })).predictions;
+          const s = summarizeCmmlu({ predictions, subjects: dataset.subjects });
+          const loss = pairedAccuracyDifference({ model: predictions.map((p) => p.correct), baseline: base[c.cell].map((p) => p.correct) });
+          v.cells[c.cell] = { predictions, accuracy: s.accuracy, accuracy_ci95: s.accuracy_ci95, loss };
+          log(`${v.name} ${c.cell}: ${pct(s.accuracy)} (loss vs BF16 ${pp(loss.loss)} pp)`);
+        }
+      } finally {
+        await model.dispose();
+      }
+    }
+  } finally {
+    await baseline.dispose();
+  }
+
+  const lines = [];
+  lines.push("| variant | bits/weight | KL reference prompts (494 pos.) | top-1 same | KL CMMLU prompts (16384 pos.) ± s.e. | PPL ratio (CMMLU prompts) |");
+  lines.push("|---|---|---|---|---|---|");
+  for (const v of variants) {
+    const r = v.referenceKl;
+    const p = v.promptKl;
+    lines.push(`| ${v.name} | ${v.bitsPerWeight.toFixed(3)} | ${r.kl.mean.toExponential(3)} | ${pct(r.top1Agreement)} | ${p ? `${p.kl.mean.toExponential(3)} ± ${p.kl.stderr.toExponential(1)}` : "see above"} | ${p ? p.perplexity.ratio.toFixed(4) : "–"} |`);
+  }
+  lines.push("");
+  lines.push("| variant | cell | accuracy (95% CI) | loss vs BF16, pp (95% CI) | McNemar p vs BF16 |");
+  lines.push("|---|---|---|---|---|");
+  for (const c of cells) lines.push(`| BF16 (baseline) | ${c.cell} | ${pct(summarizeCmmlu({ predictions: base[c.cell], subjects: dataset.subjects }).accuracy)} | – | – |`);
+  for (const v of variants.filter((v) => v.cells)) {
+    for (const c of cells) {
+      const x = v.cells[c.cell];
+      lines.push(`| ${v.name} | ${c.cell} | ${pct(x.accuracy)} (${pct(x.accuracy_ci95[0])} – ${pct(x.accuracy_ci95[1])}) | ${pp(x.loss.loss)} (${pp(x.loss.ci95[0])} … ${pp(x.loss.ci95[1])}) | ${x.loss.pValue.toPrecision(2)} |`);
+    }
+  }
+  lines.push("");
+  lines.push("| AWQ vs RTN (same experts policy) | cell | RTN − AWQ accuracy, pp (95% CI) | McNemar p (only RTN / only AWQ right) | KL ratio AWQ / RTN (reference / CMMLU prompts) |");
+  lines.push("|---|---|---|---|---|");
+  for (const experts of ["keep", "awq"]) {
+    const rtn = variants.find((v) => v.method === "rtn" && v.experts === experts);
+    const awq = variants.find((v) => v.method === "awq" && v.experts === experts);
+    for (const c of cells) {
+      const d = pairedAccuracyDifference({ model: awq.cells[c.cell].predictions.map((p) => p.correct), baseline: rtn.cells[c.cell].predictions.map((p) => p.correct) });
+      lines.push(
+        `| experts ${experts === "keep" ? "kept" : "Q4_1"} | ${c.cell} | ${pp(d.loss)} (${pp(d.ci95[0])} … ${pp(d.ci95[1])}) | ${d.pValue.toPrecision(2)} (${d.baselineOnly} / ${d.modelOnly}) | ` +
+          `${(awq.referenceKl.kl.mean / rtn.referenceKl.kl.mean).toFixed(3)} / ${(awq.promptKl.kl.mean / rtn.promptKl.kl.mean).toFixed(3)} |`,
+      );
+    }
+  }
+  lines.push("");
+  lines.push("| run | calibration | forward | search | GGUF | α qkv per layer | α o per layer | α mlp per layer |");
+  lines.push("|---|---|---|---|---|---|---|---|");
+  for (const v of variants.filter((v) => v.method)) {
+    const alphas = (g) => v.layers.map((l) => l.scales.find((s) => s.group === g)?.alpha.toFixed(2) ?? "–").join(" ");
+    lines.push(`| ${v.name} | ${v.calibration ? `${v.calibration.samples} × ${v.calibration.seqlen}` : "–"} | ${v.seconds.forward.toFixed(1)} s | ${v.seconds.search.toFixed(1)} s | ${v.seconds.gguf.toFixed(1)} s | ${alphas("qkv")} | ${alphas("o")} | ${alphas("mlp")} |`);
+  }
+  console.log(lines.join("\n"));
+  if (values.json) {
+    const plain = variants.map(({ cells: c, layers, ...v }) => ({ ...v, layers, cells: c && Object.fromEntries(Object.entries(c).map(([k, x]) => [k, { accuracy: x.accuracy, accuracy_ci95: x.accuracy_ci95, loss: x.loss }])) }));
+    await writeFile(values.json, JSON.stringify(plain, null, 2) + "\n");
+  }
+} finally {
+  if (!values["keep-dir"]) await rm(tmp, { recursive: true, force: true });
+}
