@@ -29,13 +29,16 @@ export const LOG_PROB_FLOOR = Math.log(1.401298464324817e-45);
  * Fewest tokens a slot evaluates at once when it has that many. ggml's CPU flash attention takes a
  * tiled float32 path for 64 or more query rows (GGML_FA_TILE_Q) and a float16-accumulating one below:
  * evaluating the last few tokens after a reused prefix would make a position's distribution depend on
- * how the sequence was split (and less precise: 2x the KL to transformers' reference on the fixture's
+ * how the sequence was split (and less precise: 2.5× the KL to transformers' reference on the fixture's
  * 5-shot prompt). Re-evaluating at least this many tokens makes prefix reuse give exactly what one
  * fresh evaluation gives.
  */
 const MIN_EVAL_CHUNK = 64;
 
-/** Bound on probabilities held in JS per runtime call (outputs × vocab), so a 201k vocabulary stays in memory. */
+/**
+ * Outputs per runtime call ≈ this / vocabulary size (at least MIN_EVAL_CHUNK): each output's probability
+ * Map is converted and dropped as it arrives, but the runtime's per-call bookkeeping grows with outputs.
+ */
 const MAX_VALUES_PER_CALL = 4_000_000;
 
 const llamaInstances = new Map<string, Promise<Llama>>();
@@ -68,6 +71,8 @@ export async function loadEvalModel(params: {
   /** Offload to CUDA/Metal/Vulkan when present. Default false (CPU). */
   gpu?: boolean;
   threads?: number;
+  /** Distributions returned per runtime call (default from the vocabulary size; at least 64). */
+  outputsPerCall?: number;
 }): Promise<EvalModel> {
   const { path } = params;
   if (!existsSync(path)) throw new InvalidInputError(path, "no such file");
@@ -85,7 +90,7 @@ export async function loadEvalModel(params: {
     await model.dispose();
     throw new InvalidInputError(path, "no tokenizer vocabulary in the GGUF", "tokenizer.ggml.tokens");
   }
-  const maxOutputsPerCall = Math.max(1, Math.floor(MAX_VALUES_PER_CALL / vocabSize));
+  const maxOutputsPerCall = Math.max(MIN_EVAL_CHUNK, params.outputsPerCall ?? Math.floor(MAX_VALUES_PER_CALL / vocabSize));
   return {
     path,
     vocabSize,
@@ -170,13 +175,16 @@ function wrapSequence(sequence: LlamaContextSequence, vocabSize: number, maxOutp
         const result = new Map<number, LogProbs>();
         evaluatedTokens += tokens.length - keep;
         let start = keep;
-        // Segments end at every `maxOutputsPerCall`-th output, so probabilities held in JS stay bounded.
+        // Segments of at most `maxOutputsPerCall` outputs keep the runtime's per-call result small; none is
+        // shorter than MIN_EVAL_CHUNK tokens (a short last segment joins the one before), for the reason above.
         let outputIndex = 0;
         while (start < tokens.length) {
-          const segmentOutputs = outputs.slice(outputIndex, outputIndex + maxOutputsPerCall).filter((p) => p >= start);
-          outputIndex += segmentOutputs.length;
-          const end = segmentOutputs.length === maxOutputsPerCall ? segmentOutputs[segmentOutputs.length - 1] + 1 : tokens.length;
-          const wanted = new Set(segmentOutputs);
+          const first = outputIndex;
+          const segmentOutputs = outputs.slice(first, first + maxOutputsPerCall);
+          let end = segmentOutputs.length === maxOutputsPerCall ? Math.max(segmentOutputs[segmentOutputs.length - 1] + 1, start + MIN_EVAL_CHUNK) : tokens.length;
+          if (tokens.length - end < MIN_EVAL_CHUNK) end = tokens.length;
+          while (outputIndex < outputs.length && outputs[outputIndex] < end) outputIndex++;
+          const wanted = new Set(outputs.slice(first, outputIndex));
           if (wanted.size === 0) {
             await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(start, end) as Token[]);
           } else {
