@@ -42,7 +42,6 @@ export function vramCommand(): Command {
           outDir,
           signal: interruptSignal(),
           log: logInfo,
-          nodeLlamaCppGpu: process.env.OSS_PREP_VRAM_NODE_GPU === "cpu" ? false : "cuda",
         });
         if (opts.json) {
           const { trace: _trace, ...summary } = report;

@@ -27,7 +27,7 @@ export interface MeasureVramParams {
   outDir: string;
   /** Idle time held at the baseline and after loading and context creation, so those levels are read steady. */
   idleMs?: number;
-  /** node-llama-cpp's backend; tests pass false (CPU) with a recorded nvidia-smi. */
+  /** node-llama-cpp's backend; tests pass false (CPU) with a stand-in nvidia-smi (or OSS_PREP_VRAM_NODE_GPU=cpu). */
   nodeLlamaCppGpu?: "cuda" | "auto" | false;
   signal?: AbortSignal;
   log?: (message: string) => void;
@@ -80,7 +80,7 @@ export async function measureVram(params: MeasureVramParams): Promise<{ report: 
           onLog,
           bannedTokens: await partialUtf8TokenIds({ ggufPath: params.modelPath }),
         })
-      : await startNodeLlamaCppRuntime({ modelPath: params.modelPath, ctx: params.ctx, parallel: params.parallel, threads: params.threads, gpu: params.nodeLlamaCppGpu ?? "cuda", env, onLog });
+      : await startNodeLlamaCppRuntime({ modelPath: params.modelPath, ctx: params.ctx, parallel: params.parallel, threads: params.threads, gpu: params.nodeLlamaCppGpu ?? (process.env.OSS_PREP_VRAM_NODE_GPU === "cpu" ? false : "cuda"), env, onLog });
     const loaded = await runtime.loadModel();
     if (runtime.pausesAfterLoad) await sleep(idleMs);
     phases.push({ name: "model-loaded", label: "model loaded", start: loaded.startedAt, end: runtime.pausesAfterLoad ? Date.now() : loaded.endedAt });

@@ -70,11 +70,12 @@ async function complete(request: CompletionRequest): Promise<CompletionResult> {
     if (request.session) sessions.set(request.session, sequence);
   }
   try {
-    // a session continues its sequence: evaluate only what is not in its KV cache yet
+    // a session continues its sequence: keep the longest common prefix in the KV cache, evaluate the rest
     const held: number[] = sequence.contextTokens;
     let cached = 0;
-    if (held.length > 0 && held.length < request.prompt.length && held.every((t, i) => t === request.prompt[i])) cached = held.length;
-    else if (held.length > 0) await sequence.clearHistory();
+    const limit = Math.min(held.length, request.prompt.length - 1); // evaluate at least one token
+    while (cached < limit && held[cached] === request.prompt[cached]) cached++;
+    if (cached < held.length) await sequence.eraseContextTokenRanges([{ start: cached, end: held.length }]);
     const toEvaluate = request.prompt.slice(cached);
     const generated: number[] = [];
     let firstTokenAt: number | undefined;
