@@ -105,6 +105,15 @@ takes the same float32 path as a fresh evaluation — see loadEvalModel.ts). *--
 side by side in each decode batch (separate KV slots, no reuse across the slot's neighbours).
 
 ${table(["workload", "prompt tokens", "plain", "eval", "eval / plain", "eval --parallel 4", "runtime tokens (eval)"], rows)}
+${
+  threads < availableParallelism()
+    ? `\nOn this shared machine ${threads} thread${threads === 1 ? " was" : "s were"} used (\`OSS_PREP_THREADS\`): with other jobs on every core,
+llama.cpp's spinning thread pool at ${availableParallelism()} threads ran 5–10× slower.`
+    : ""
+}
+0-shot prompts are shorter than 64 tokens, so eval re-evaluates them whole and runs at the plain rate (reading
+the distributions costs nothing measurable); 5-shot questions reuse the header and the shots. Evaluating
+questions side by side (\`--parallel 4\`) is slower on CPU, hence the default of 1.
 
 Reproduce: \`npm run bench:eval\`.`,
   );
