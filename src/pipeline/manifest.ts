@@ -46,6 +46,8 @@ export interface BuildManifest {
   };
   createdAt: string;
   stages: ManifestStage[];
+  /** Optional stages that could not run on this machine, and why (no GPU, offline, no repository). */
+  skipped?: Array<{ id: string; reason: string }>;
   tools: ToolVersions;
   warnings: string[];
 }

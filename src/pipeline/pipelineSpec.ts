@@ -9,7 +9,7 @@ import { InvalidInputError, UsageError } from "../errors.js";
 import { packageRoot } from "../util/paths.js";
 import { stageDefinition, stageNames } from "./stageRegistry.js";
 import type { StageDefinition } from "./types.js";
-import { type Fields, join, optionalString, readYamlObject, rejectUnknownKeys, requireString } from "./yamlFields.js";
+import { type Fields, join, optionalBoolean, optionalString, readYamlObject, rejectUnknownKeys, requireString } from "./yamlFields.js";
 
 export interface PipelineStage {
   /** Unique within the pipeline; defaults to the stage name. */
@@ -20,6 +20,11 @@ export interface PipelineStage {
   rawParams: Record<string, unknown>;
   /** Input slot → id of the stage whose output feeds it. */
   inputs: Record<string, string>;
+  /**
+   * When the stage cannot run on this machine (EnvironmentError: no GPU, offline, nowhere to
+   * publish), the build skips it with a warning instead of failing (`build --strict` makes it fatal).
+   */
+  optional: boolean;
 }
 
 export interface PipelineSpec {
@@ -48,7 +53,7 @@ export async function loadPipelineSpecFile(file: string): Promise<PipelineSpec> 
       throw new InvalidInputError(file, "expected a mapping with a `stage` key", at);
     }
     const entry = raw as Fields;
-    rejectUnknownKeys(entry, ["stage", "id", "with", "inputs"], file, at);
+    rejectUnknownKeys(entry, ["stage", "id", "with", "inputs", "optional"], file, at);
     const stageName = requireString(entry, "stage", file, at);
     const definition = stageDefinition(stageName);
     if (!definition) {
@@ -62,7 +67,8 @@ export async function loadPipelineSpecFile(file: string): Promise<PipelineSpec> 
     }
     const params = definition.parseParams(withRaw as Fields, { file, key: join(at, "with") });
     const inputs = resolveInputs(definition, entry.inputs, stages, file, at);
-    stages.push({ id, definition, params, rawParams: withRaw as Record<string, unknown>, inputs });
+    const optional = optionalBoolean(entry, "optional", file, at) ?? false;
+    stages.push({ id, definition, params, rawParams: withRaw as Record<string, unknown>, inputs, optional });
   });
   return { name, description: optionalString(doc, "description", file, ""), file, stages };
 }

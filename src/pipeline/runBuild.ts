@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, relative } from "node:path";
-import { OssPrepError } from "../errors.js";
+import { EnvironmentError, OssPrepError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { logWarn } from "../util/log.js";
 import { machineThreads } from "../util/threads.js";
@@ -30,6 +30,8 @@ export interface BuildOptions {
   only?: string[];
   /** Re-run the selected stages even when their output is cached. */
   force?: boolean;
+  /** Fail the build when an optional stage cannot run here, instead of skipping it with a warning. */
+  strict?: boolean;
   runner?: StepRunner;
   signal?: AbortSignal;
   threads?: number;
@@ -132,6 +134,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   await digests.load();
 
   const produced = new Map<string, Record<string, Artifact>>();
+  /** Optional stages skipped in this build, with the reason. */
+  const skipped = new Map<string, string>();
   const records: ManifestStage[] = [];
   const warnings: string[] = [];
   const runner = options.runner ?? defaultStepRunner();
@@ -145,7 +149,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       if (!from) continue;
       const outputs = produced.get(from);
       const artifact = outputs && Object.values(outputs).find((a) => a.kind === slot.kind);
-      if (!artifact) return { missing: from };
+      if (!artifact) {
+        // an optional input whose producer was skipped here (no GPU, offline) is simply absent
+        if (slot.optional && skipped.has(from)) continue;
+        return { missing: from };
+      }
       inputs[slot.name] = artifact;
     }
     return inputs;
@@ -171,6 +179,13 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       await removeStalePartials(stageRoot);
       if ("missing" in inputs) {
         if (!selected(stage)) return "skipped: not selected";
+        const missing = (inputs as { missing: string }).missing;
+        if (skipped.has(missing)) {
+          const reason = `needs the output of ${missing}, which was skipped`;
+          skipped.set(stage.id, reason);
+          warnings.push(`${stage.id}: skipped: ${reason}`);
+          return `skipped: ${reason}`;
+        }
         throw new OssPrepError(
           `stage ${stage.id} needs the output of stage ${inputs.missing}, which is neither selected nor in the cache; run without --only or add --only ${inputs.missing}`,
         );
@@ -216,6 +231,14 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       } catch (error) {
         stopSampler();
         await rm(partialDir, { recursive: true, force: true });
+        // An optional stage that cannot run on this machine (no GPU, no network, no repository to
+        // publish to) is skipped and said so; nothing is cached, so it runs when it can.
+        if (stage.optional && !options.strict && error instanceof EnvironmentError) {
+          skipped.set(stage.id, error.message);
+          warnings.push(`${stage.id}: skipped: ${error.message}`);
+          logWarn(`${stage.id}: skipped: ${error.message}`);
+          return "skipped";
+        }
         throw error;
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -300,6 +323,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     model: { name: model.name, source: { ...model.source } },
     createdAt: new Date().toISOString(),
     stages: exported,
+    skipped: [...skipped].map(([id, reason]) => ({ id, reason })),
     tools: toolVersions(),
     warnings,
   };

@@ -133,3 +133,39 @@ describe("build: resume after a kill in the middle of a stage", () => {
     });
   }
 });
+
+describe("build: optional stages", () => {
+  it("an optional stage that cannot run here is skipped with its reason, cached nowhere; --strict makes it fatal", async () => {
+    const variant = join(home, "t-optional.yaml");
+    await writeFile(
+      variant,
+      "name: t-optional\nstages:\n  - stage: source\n  - stage: convert\n  - stage: vram\n    optional: true\n  - stage: publish\n    optional: true\n",
+    );
+    const workDir = join(home, "optional-work");
+    const env = { OSS_PREP_NVIDIA_SMI: join(home, "no-such-nvidia-smi") };
+    const r = await runCli(["build", "--model", tinyFixtureDir(), "--work-dir", workDir, "--variant", variant, "--out", join(home, "optional-out"), "--json"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const manifest = JSON.parse(r.stdout);
+    expect(manifest.stages.map((s: { id: string }) => s.id)).toEqual(["source", "convert"]);
+    expect(manifest.skipped.map((s: { id: string }) => s.id)).toEqual(["vram", "publish"]);
+    expect(manifest.skipped[0].reason).toMatch(/no NVIDIA GPU/);
+    expect(manifest.skipped[1].reason).toMatch(/--publish-to/);
+    expect(manifest.warnings.join("\n")).toMatch(/vram: skipped/);
+    // nothing finished is cached for the skipped stages: a later run on a GPU machine measures for real
+    const vramRoot = join(workDir, "stages", "vram");
+    expect(existsSync(vramRoot) ? readdirSync(vramRoot).filter((e) => !e.startsWith(".")) : []).toEqual([]);
+
+    const strict = await runCli(["build", "--model", tinyFixtureDir(), "--work-dir", workDir, "--variant", variant, "--out", join(home, "optional-out"), "--strict"], { env });
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/no NVIDIA GPU/);
+  });
+
+  it("--publish-to sets the publish stage's repository, validated like the pipeline file", async () => {
+    const r = await runCli(["build", "--model", tinyFixtureDir(), "--work-dir", join(home, "work"), "--variant", "gguf-bf16", "--publish-to", "me/x"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--publish-to: variant gguf-bf16 has no publish stage/);
+    const bad = await runCli(["build", "--model", tinyFixtureDir(), "--work-dir", join(home, "work"), "--variant", "gguf-q5", "--publish-to", "not a repo"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--publish-to: publish.*expected org\/name/);
+  });
+});

@@ -6,11 +6,12 @@
  * pipeline file: params are recorded in the manifest.
  */
 import { InvalidInputError } from "../../errors.js";
-import { join, optionalBoolean, rejectUnknownKeys, requireString } from "../../pipeline/yamlFields.js";
+import { join, optionalBoolean, optionalString, rejectUnknownKeys } from "../../pipeline/yamlFields.js";
 import type { StageDefinition } from "../../pipeline/types.js";
 
 export interface PublishParams {
-  repo: string;
+  /** Absent: nothing to publish to; the stage then fails with an EnvironmentError (skipped where optional). */
+  repo?: string;
   private: boolean;
   dryRun: boolean;
 }
@@ -27,8 +28,8 @@ export const publishStage: StageDefinition<PublishParams> = {
   outputs: [{ name: "publish", kind: "publish" }],
   parseParams(raw, where) {
     rejectUnknownKeys(raw, ["repo", "private", "dry_run"], where.file, where.key);
-    const repo = requireString(raw, "repo", where.file, where.key);
-    if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new InvalidInputError(where.file, `expected org/name, got ${JSON.stringify(repo)}`, join(where.key, "repo"));
+    const repo = optionalString(raw, "repo", where.file, where.key);
+    if (repo !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new InvalidInputError(where.file, `expected org/name, got ${JSON.stringify(repo)}`, join(where.key, "repo"));
     return {
       repo,
       private: optionalBoolean(raw, "private", where.file, where.key) ?? false,

@@ -1,5 +1,6 @@
 import { stat, writeFile, mkdir } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { EnvironmentError } from "../../errors.js";
 import { publishToHub, type PublishFile } from "../../hub/publishToHub.js";
 import { renderModelCard } from "../../hub/renderModelCard.js";
 import { resolveHubEnvironment } from "../../hub/resolveHubEnvironment.js";
@@ -18,6 +19,10 @@ async function artifactFiles(slot: string, artifact: Artifact): Promise<Array<Pu
 }
 
 export async function runPublishStage(ctx: StageContext<PublishParams>): Promise<StageResult> {
+  const repo = ctx.params.repo;
+  if (!repo) {
+    throw new EnvironmentError("no Hub repository to publish to: pass `build --publish-to org/name` or set `repo` in the pipeline's publish stage");
+  }
   const hub = resolveHubEnvironment({});
   const artifacts: Array<PublishFile & { size: number; sha256: string }> = [];
   for (const slot of ["gguf", "eval", "vram"]) if (ctx.inputs[slot]) artifacts.push(...(await artifactFiles(slot, ctx.inputs[slot])));
@@ -35,7 +40,7 @@ export async function runPublishStage(ctx: StageContext<PublishParams>): Promise
     warnings: stages.flatMap((s) => s.warnings.map((w) => `${s.id}: ${w}`)),
   };
   const card = renderModelCard({
-    repo: ctx.params.repo,
+    repo,
     variant: manifest.variant,
     variantDescription: ctx.build?.description,
     model: { name: ctx.model.name, baseModel: ctx.model.baseModel, license: ctx.model.license, source: manifest.model.source },
@@ -47,7 +52,7 @@ export async function runPublishStage(ctx: StageContext<PublishParams>): Promise
   });
 
   const result = await publishToHub({
-    repo: ctx.params.repo,
+    repo,
     files: [
       ...artifacts.map(({ path, localPath }) => ({ path, localPath })),
       { path: "manifest.json", content: Buffer.from(JSON.stringify(manifest, null, 2) + "\n") },

@@ -26,8 +26,9 @@ describe("quantize stage", () => {
     const r = await runCli(["build", "--variant", "gguf-q5", "--model", tinyFixtureDir(), "--work-dir", join(home, "work"), "--out", join(home, "out"), "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const manifest = JSON.parse(r.stdout);
-    expect(manifest.stages.map((s: { id: string }) => s.id)).toEqual(["source", "quantize"]);
-    const stage = manifest.stages[1];
+    expect(manifest.stages.map((s: { id: string }) => s.id)).toEqual(["source", "baseline", "quantize"]);
+    expect(manifest.skipped.map((s: { id: string }) => s.id)).toEqual(["eval", "vram", "publish"]);
+    const stage = manifest.stages.find((s: { id: string }) => s.id === "quantize");
     const summary = stage.summary;
     expect(summary).toMatchObject({ type: "Q5_K_M", experts: "keep", input: "checkpoint", fallbacks: 9 });
     expect(summary.bitsPerWeight).toBeCloseTo(4.928, 3);
