@@ -11,6 +11,7 @@ import {
 import type { GgmlType } from "./ggmlTypes.js";
 import { GGUF_ALIGNMENT_KEY } from "./ggufConstants.js";
 import { GgufValueType, type GgufArrayValue, type GgufScalarJsTypes, type GgufScalarType, type GgufValue } from "./ggufValue.js";
+import { syncDirectory } from "../../util/syncDirectory.js";
 
 /** Data for one tensor: one buffer, or chunks in order (sync or async). Host byte order (little-endian). */
 export type GgufTensorData = ArrayBufferView | Iterable<ArrayBufferView> | AsyncIterable<ArrayBufferView>;
@@ -359,15 +360,3 @@ async function* chunksOf(data: GgufTensorData): AsyncIterable<ArrayBufferView> {
   }
 }
 
-/** fsync a directory so a rename in it is durable; not all platforms allow opening one. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // best effort (e.g. Windows cannot open directories)
-  } finally {
-    await handle?.close();
-  }
-}

@@ -4,6 +4,7 @@ import { InvalidInputError } from "../../errors.js";
 import { isSafetensorsDtype, tensorByteLength, type SafetensorsDtype } from "./dtypes.js";
 import { MAX_SAFETENSORS_HEADER_BYTES } from "./read-safetensors-header-from-handle.js";
 import type { SafetensorsHeader, SafetensorsTensorInfo } from "./types.js";
+import { syncDirectory } from "../../util/syncDirectory.js";
 
 /** A tensor to write: its declared layout, and its bytes either in memory or produced chunk by chunk. */
 export interface SafetensorsTensorToWrite {
@@ -198,16 +199,3 @@ class PositionalWriter {
   }
 }
 
-/** fsync the folder so the rename itself survives a crash; best effort (not every platform allows it). */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Windows and some filesystems cannot open or fsync a directory; the data itself is already synced.
-  }
-}

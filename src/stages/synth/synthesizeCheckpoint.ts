@@ -9,6 +9,7 @@ import { generateTensorChunk, SYNTH_CHUNK_BYTES } from "./generateTensorChunk.js
 import { planSyntheticCheckpoint } from "./planSyntheticCheckpoint.js";
 import type { SyntheticPresetName } from "./presets.js";
 import type { PlannedTensor, SyntheticCheckpointPlan, SynthesisProgress, SynthesizedCheckpoint } from "./types.js";
+import { syncDirectory } from "../../util/syncDirectory.js";
 
 /**
  * Bumped whenever the bytes synthesizeCheckpoint writes for a given (preset, seed) change, so caches keyed
@@ -215,16 +216,3 @@ async function writeAndSync(path: string, text: string): Promise<void> {
   }
 }
 
-/** fsync a directory so renames in it survive a crash; best effort (not every platform allows it). */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some filesystems cannot open or fsync a directory; the files themselves are already synced.
-  }
-}
