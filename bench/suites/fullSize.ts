@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, rm, stat, statfs, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/util/paths.js";
 import { measureCli, medianOf, type Measurement } from "../measure.js";
@@ -46,7 +47,7 @@ export async function benchFullSize(runs = 3): Promise<void> {
   await mkdir(dir, { recursive: true });
   const fs = await statfs(dir);
   log(`bench dir ${dir}, ${(fs.bavail * fs.bsize / GB).toFixed(0)} GB free`);
-  const synth = join(dir, "synth-gpt-oss-20b");
+  const synth = process.env.OSS_PREP_BENCH_SYNTH ?? join(dir, "synth-gpt-oss-20b");
   let synthM: Measurement | undefined;
   if (!existsSync(synth)) {
     log("writing the synthetic checkpoint (13.8 GB)…");
@@ -56,16 +57,18 @@ export async function benchFullSize(runs = 3): Promise<void> {
 
   // convert (the BF16 GGUF is also the anchor's input)
   const bf16 = join(dir, "gpt-oss-20b-synthetic-BF16.gguf");
-  const convertRuns = await measureRuns("convert bf16", runs, async () => rm(bf16, { force: true }), ["convert", synth, "--outtype", "bf16", "-o", bf16, "--json"]);
+  const convertRuns = await measureRuns("convert bf16", Number(process.env.OSS_PREP_BENCH_CONVERT_RUNS ?? runs), async () => rm(bf16, { force: true }), ["convert", synth, "--outtype", "bf16", "-o", bf16, "--json"]);
   const bf16Bytes = (await stat(bf16)).size;
 
   const work = join(dir, "work");
   const pipelines = join(dir, "pipelines");
   await mkdir(pipelines, { recursive: true });
+  // OSS_PREP_BENCH_REQUANT_RUNS: the requant policy takes ~4 min a run on 2 cores (ours and the anchor)
+  const requantRuns = Number(process.env.OSS_PREP_BENCH_REQUANT_RUNS ?? runs);
   const variants = [
-    { key: "q5-keep", label: "gguf-q5 (Q5_K_M, experts kept)", type: "Q5_K_M", experts: "keep" },
-    { key: "q5-requant", label: "gguf-q5 (Q5_K_M, experts requantized)", type: "Q5_K_M", experts: "requant" },
-    { key: "mxfp4", label: "gguf-mxfp4 (MXFP4_MOE)", type: "MXFP4_MOE", experts: "keep" },
+    { key: "q5-keep", label: "gguf-q5 (Q5_K_M, experts kept)", type: "Q5_K_M", experts: "keep", runs },
+    { key: "mxfp4", label: "gguf-mxfp4 (MXFP4_MOE)", type: "MXFP4_MOE", experts: "keep", runs },
+    { key: "q5-requant", label: "gguf-q5 (Q5_K_M, experts requantized)", type: "Q5_K_M", experts: "requant", runs: requantRuns },
   ];
   for (const v of variants) {
     await writeFile(join(pipelines, `${v.key}.yaml`), `name: bench-${v.key}\nstages:\n  - stage: source\n  - stage: quantize\n    with:\n      type: ${v.type}\n      experts: ${v.experts}\n`);
@@ -83,7 +86,7 @@ export async function benchFullSize(runs = 3): Promise<void> {
       await rm(join(work, "stages", "quantize"), { recursive: true, force: true });
       await rm(out, { recursive: true, force: true });
     };
-    const ours = await measureRuns(`build ${v.key}`, runs, clean, ["build", "--variant", join(pipelines, `${v.key}.yaml`), "--model", synth, "--work-dir", work, "--out", out, "--json"]);
+    const ours = await measureRuns(`build ${v.key}`, v.runs, clean, ["build", "--variant", join(pipelines, `${v.key}.yaml`), "--model", synth, "--work-dir", work, "--out", out, "--json"]);
     const gguf = join(out, `synth-gpt-oss-20b-${v.type}.gguf`);
     const ggufPath = existsSync(gguf) ? gguf : join(out, (await import("node:fs")).readdirSync(out).find((f) => f.endsWith(".gguf"))!);
     const size = (await stat(ggufPath)).size;
@@ -91,12 +94,12 @@ export async function benchFullSize(runs = 3): Promise<void> {
     await clean();
 
     const anchorOut = join(dir, `anchor-${v.key}.gguf`);
-    const anchor = await measureRuns(`anchor ${v.key}`, runs, async () => rm(anchorOut, { force: true }), ["--anchor", bf16, anchorOut, v.type, v.experts]);
+    const anchor = await measureRuns(`anchor ${v.key}`, v.runs, async () => rm(anchorOut, { force: true }), ["--anchor", bf16, anchorOut, v.type, v.experts]);
     const anchorSize = (await stat(anchorOut)).size;
     await rm(anchorOut, { force: true });
     const o = medianOf(ours);
     const a = medianOf(anchor);
-    rows.push([v.label, fmtGB(size), fmtS(o.wallSeconds), fmtS(a.wallSeconds), `${(o.wallSeconds / a.wallSeconds).toFixed(2)}×`, fmtGiB(o.peakRssBytes), fmtGiB(a.peakRssBytes)]);
+    rows.push([`${v.label}${v.runs !== runs ? ` (${v.runs} run${v.runs > 1 ? "s" : ""})` : ""}`, fmtGB(size), fmtS(o.wallSeconds), fmtS(a.wallSeconds), `${(o.wallSeconds / a.wallSeconds).toFixed(2)}×`, fmtGiB(o.peakRssBytes), fmtGiB(a.peakRssBytes)]);
     details.push([v.label, "oss-prep build", fmtS(o.wallSeconds), fmtS(o.cpuSeconds), fmtGiB(o.peakRssBytes), fmtGB(o.bytesRead), fmtGB(o.bytesWritten), fmtGB(size)]);
     details.push([v.label, "llama_model_quantize on BF16", fmtS(a.wallSeconds), fmtS(a.cpuSeconds), fmtGiB(a.peakRssBytes), fmtGB(a.bytesRead), fmtGB(a.bytesWritten), fmtGB(anchorSize)]);
   }
@@ -109,7 +112,9 @@ export async function benchFullSize(runs = 3): Promise<void> {
 vocab 201088, MXFP4 experts, 3 shards, ${fmtGB(inputBytes)}) with deterministic random values; speed,
 memory and sizes depend only on shapes and types.${synthM ? ` Writing it took ${fmtS(synthM.wallSeconds)} (peak RSS ${fmtGiB(synthM.peakRssBytes)}).` : ""}
 
-Each figure is the median of ${runs} runs of the whole command (process start to exit). "oss-prep
+Load average when the suite ended: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (1/5/15 min; other
+work on the machine inflates both columns alike). Each figure is the median of ${runs} runs (unless a
+row says otherwise) of the whole command (process start to exit). "oss-prep
 build" goes from the safetensors checkpoint to the quantized GGUF in one pass (source stage with the
 checkpoint digest memoised, then quantize, export and manifest); the anchor is llama.cpp's quantize
 step alone (\`llama_model_quantize\` from node-llama-cpp's libllama, ${"`nthread`"} = cores) on our
