@@ -20,7 +20,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { acquireBlobLock } from "./acquireBlobLock.js";
 import { createHubFetch, type RetryPolicy } from "./createHubFetch.js";
 import { downloadBlob } from "./downloadBlob.js";
-import { ensureFreeDiskSpace } from "./ensureFreeDiskSpace.js";
+import { ensureFreeDiskSpace } from "../util/ensureFreeDiskSpace.js";
 import { explainHubError, type HubErrorContext } from "./explainHubError.js";
 import { linkSnapshotFile } from "./linkSnapshotFile.js";
 import { matchAllowPatterns } from "./matchAllowPatterns.js";

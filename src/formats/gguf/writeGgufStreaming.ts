@@ -6,7 +6,9 @@
  *
  * Both the checkpoint → GGUF pass (convert and quantize) and the GGUF → GGUF quantize pass use it.
  */
+import { basename, dirname } from "node:path";
 import { BoundedQueue } from "../../util/boundedQueue.js";
+import { ensureFreeDiskSpace } from "../../util/ensureFreeDiskSpace.js";
 import { GgufWriter } from "./GgufWriter.js";
 import type { GgmlType } from "./ggmlTypes.js";
 import type { GgufValue } from "./ggufValue.js";
@@ -43,6 +45,13 @@ export async function writeGgufStreaming(params: {
   for (const [key, value] of params.metadata) writer.addKV(key, value);
   for (const t of tensors) writer.addTensorInfo({ name: t.name, shape: t.shape, type: t.type, byteLength: t.byteLength });
   const totalBytes = tensors.reduce((n, t) => n + t.byteLength, 0);
+  // refuse before writing a byte when the file cannot fit (tensor data + per-tensor padding + header)
+  const headerAllowance = 1 << 24;
+  await ensureFreeDiskSpace({
+    dir: dirname(params.path),
+    neededBytes: totalBytes + tensors.length * 32 + headerAllowance,
+    what: basename(params.path),
+  });
 
   const queue = new BoundedQueue<{ index: number; encoded: Promise<Buffer>; release?: () => void }>(params.depth ?? 3);
   let stopped = false;
