@@ -53,3 +53,11 @@ describe("oss-prep CLI", () => {
     expect(report.hyperparameters).toMatchObject({ nLayers: 8, hidden: 288, nExperts: 8, nExpertsUsed: 2, vocabSize: 4096 });
   });
 });
+
+describe("package", () => {
+  it("the built CLI entry point is executable (npx oss-prep runs it through the bin link)", async () => {
+    const { statSync } = await import("node:fs");
+    const { cliPath } = await import("./cli.js");
+    expect(statSync(cliPath()).mode & 0o111).not.toBe(0);
+  });
+});
