@@ -6,13 +6,13 @@
 // with the paired loss (for the configurations marked `accuracy`), and KL(unpruned ‖ pruned) over every position of the selected prompts (8192
 // tokens), with a 95% interval over sequences; selection methods are compared by their paired per-sequence
 // KL differences. Usage: npm run build && node scripts/prune-fixture-variants.mjs [--json OUT] [--quick]
-// [--keep N (experts kept, default 6)] [--kl-only (skip CMMLU)]
+// [--keep N (experts kept, default 6)] [--kl-only (skip CMMLU)] [--experts-only]
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { json: { type: "string" }, quick: { type: "boolean" }, "calib-tokens": { type: "string" }, keep: { type: "string" }, "kl-only": { type: "boolean" } } });
+const { values } = parseArgs({ options: { json: { type: "string" }, quick: { type: "boolean" }, "calib-tokens": { type: "string" }, keep: { type: "string" }, "kl-only": { type: "boolean" }, "experts-only": { type: "boolean" } } });
 const dist = join(resolve(import.meta.dirname, ".."), "dist", "src");
 const load = (p) => import(join(dist, p));
 const { sharedDir } = await load("util/paths.js");
@@ -81,6 +81,7 @@ try {
 
   const questions = (await selectCmmluQuestions({ dataset, spec: { rows: parseRowFilter({ text: "i%5!=0" }), perSubject } })).questions;
   const baseline = await loadEvalModel({ path: baselinePath });
+  if (values["experts-only"]) variants.splice(0, variants.length, ...variants.filter((v) => v.group.startsWith("experts ") && !v.plan.headsKeep));
   const klOnly = values["kl-only"] === true;
   if (klOnly) for (const v of variants) v.accuracy = false;
   const baseRun = klOnly ? undefined : await evaluateCmmlu({ model: baseline, dataset, questions, shots: 0, method: "continuation" });
@@ -164,16 +165,17 @@ try {
     log(`${v.group} ${v.name}: ${loss ? `acc ${pct(r.accuracy)} (loss ${pp(loss.loss)} pp), ` : ""}KL ${klTotal.toExponential(3)}, top-1 ${pct(r.top1_agreement)}, ${r.seconds.toFixed(0)} s`);
   }
 
-  console.log(`Unpruned BF16: ${pct(baseSummary.accuracy)} (${pct(baseSummary.accuracy_ci95[0])} – ${pct(baseSummary.accuracy_ci95[1])}) on ${questions.length} questions; KL text ${sequences.length} sequences, ${positions} positions; calibration ${scores.tokens} tokens.`);
+  if (klOnly) console.log(`KL only; text ${sequences.length} sequences, ${positions} positions; calibration ${scores.tokens} tokens.`);
+  else console.log(`Unpruned BF16: ${pct(baseSummary.accuracy)} (${pct(baseSummary.accuracy_ci95[0])} – ${pct(baseSummary.accuracy_ci95[1])}) on ${questions.length} questions; KL text ${sequences.length} sequences, ${positions} positions; calibration ${scores.tokens} tokens.`);
   console.log("");
-  console.log("| pruning | selection | parameters | accuracy (95% CI) | loss vs unpruned, pp (95% CI), McNemar p | mean KL (95% CI over sequences) | top-1 same |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("| pruning | selection | parameters | accuracy (95% CI) | loss vs unpruned, pp (95% CI), McNemar p (only unpruned / only pruned right) | mean KL per position | mean KL per sequence (95% CI) | top-1 same |");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const r of results) {
     const l = r.accuracy_loss;
     const k = r.kl_sequence_mean;
-    const accuracy = l ? `${pct(r.accuracy)} (${pct(r.accuracy_ci95[0])} – ${pct(r.accuracy_ci95[1])})` : "–";
-    const lossCell = l ? `${pp(l.loss)} (${pp(l.ci95[0])} … ${pp(l.ci95[1])}), p = ${l.pValue.toPrecision(2)}` : "–";
-    console.log(`| ${r.group} | ${r.name} | ${(r.parameters / 1e6).toFixed(2)}M | ${accuracy} | ${lossCell} | ${r.kl_mean.toFixed(4)} (${k.ci95[0].toFixed(4)} – ${k.ci95[1].toFixed(4)}) | ${pct(r.top1_agreement)} |`);
+    const accuracy = l ? `${pct(r.accuracy)} (${(r.accuracy_ci95[0] * 100).toFixed(1)} – ${(r.accuracy_ci95[1] * 100).toFixed(1)})` : "–";
+    const lossCell = l ? `${pp(l.loss)} (${pp(l.ci95[0])} … ${pp(l.ci95[1])}), p = ${l.pValue.toExponential(1)} (${l.baselineOnly} / ${l.modelOnly})` : "–";
+    console.log(`| ${r.group} | ${r.name} | ${(r.parameters / 1e6).toFixed(2)}M | ${accuracy} | ${lossCell} | ${r.kl_mean.toFixed(3)} | ${k.mean.toFixed(3)} (${k.ci95[0].toFixed(3)} – ${k.ci95[1].toFixed(3)}) | ${pct(r.top1_agreement)} |`);
   }
   // paired comparisons on KL: per-sequence differences, same sequences
   console.log("");
@@ -198,8 +200,10 @@ try {
   compare(reap, randomMean, `REAP − mean of the ${randoms.length} random selections`);
   const hg = "query heads 16 → 12";
   const flap = find(hg, "FLAP + bias compensation");
-  compare(flap, find(hg, "FLAP, no compensation"), "FLAP + compensation − FLAP without");
-  for (const r of results.filter((x) => x.group === hg && x.random)) compare(flap, r, `FLAP + compensation − ${r.name}`);
+  if (flap) {
+    compare(flap, find(hg, "FLAP, no compensation"), "FLAP + compensation − FLAP without");
+    for (const r of results.filter((x) => x.group === hg && x.random)) compare(flap, r, `FLAP + compensation − ${r.name}`);
+  }
   if (values.json) await writeFile(values.json, JSON.stringify({ unpruned: baseSummary.accuracy, questions: questions.length, positions, calibration: { tokens: scores.tokens, description: calibration.description }, results }, null, 1) + "\n");
 } finally {
   await rm(tmp, { recursive: true, force: true });
