@@ -93,7 +93,7 @@ describe("pruneCheckpoint on the tiny fixture: experts 8 → 6 by REAP, query he
       expect(pruned.shardFiles.map((f) => f.split("/").pop())).toEqual(original.shardFiles.map((f) => f.split("/").pop()));
       expect(pruned.shards.map((s) => s.metadata)).toEqual(original.shards.map((s) => s.metadata));
       expect(index.metadata.total_size).toBe(pruned.tensors.reduce((n, t) => n + t.byteLength, 0));
-      expect(totalParameterCount(pruned.tensors)).toBe(16_434_352);
+      expect(totalParameterCount([...pruned.tensors])).toBe(16_434_352);
     });
     const report = JSON.parse(await readFile(join(reapDir(), "pruning.json"), "utf8"));
     expect(report.output.parameters).toBe(16_434_352);

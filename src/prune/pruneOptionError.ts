@@ -4,7 +4,7 @@
  */
 import { InvalidInputError, UsageError } from "../errors.js";
 
-export type PruneOption = "target_params" | "experts_keep" | "heads_keep" | "kv_groups_keep" | "score" | "head_score" | "calib" | "calib_tokens" | "calib_length";
+export type PruneOption = "target_params" | "experts_keep" | "heads_keep" | "kv_groups_keep";
 
 /** Where the options came from: a pipeline file and the key of the stage's `with`, or (absent) the command line. */
 export interface PruneOptionSource {
