@@ -4,7 +4,8 @@
 // (reference_logits.safetensors token ids, 494 positions) and on the selected 0-shot CMMLU prompts (16384
 // positions, as scripts/eval-fixture-variants.mjs), CMMLU trained-subset accuracy (0-shot 20 per subject,
 // 5-shot 5 per subject) with AWQ's paired test against RTN. Q5_K_M and MXFP4_MOE get the reference-prompt
-// KL too (their CMMLU figures are in docs/quality.md, same machinery).
+// KL too (their CMMLU figures are in docs/quality.md, same machinery). AWQ is calibrated twice: on the
+// built-in text (the default, general-purpose) and on CMMLU dev prompts (the fixture's own domain).
 // Usage: npm run build && node scripts/awq-fixture-quality.mjs [--json OUT] [--samples N] [--seqlen L]
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -29,6 +30,7 @@ const { measureDivergence } = await load("stages/eval/measureDivergence.js");
 const { divergenceSequencesFromPrompts } = await load("stages/eval/divergenceSequences.js");
 const { readSafetensorsHeader } = await load("formats/safetensors/index.js");
 const { machineThreads } = await load("util/threads.js");
+const { cmmluPromptHeader, formatCmmluQuestion } = await load("stages/eval/cmmlu/buildCmmluPrompt.js");
 
 const fixture = join(sharedDir(), "fixtures", "tiny-gpt-oss");
 const dataset = await readCmmluDir({ dir: join(sharedDir(), "cmmlu") });
@@ -54,18 +56,39 @@ async function referenceIds() {
   }
 }
 
+/**
+ * In-domain calibration text for the fixture (trained on CMMLU only): each subject's 5 dev questions with
+ * answers in the official prompt, as a .jsonl — the few-shot pool, never an evaluated question.
+ */
+async function cmmluDevCalibration(path) {
+  const lines = [];
+  for (const [subject, info] of dataset.subjects) {
+    const { dev } = await dataset.readSubject(subject);
+    lines.push(JSON.stringify({ text: cmmluPromptHeader(info.zh) + dev.map((q) => formatCmmluQuestion(q, true)).join("") }));
+  }
+  await writeFile(path, lines.join("\n") + "\n");
+  return path;
+}
+
 try {
   const baselinePath = join(tmp, "BF16.gguf");
   await convertCheckpoint({ dir: fixture, outPath: baselinePath, outtype: "bf16" });
+  const devCalib = await cmmluDevCalibration(join(tmp, "cmmlu-dev.jsonl"));
+  const runs = [
+    { method: "rtn", experts: "keep" },
+    { method: "awq", experts: "keep", calib: "built-in" },
+    { method: "awq", experts: "keep", calib: "CMMLU dev" },
+    { method: "rtn", experts: "awq" },
+    { method: "awq", experts: "awq", calib: "CMMLU dev" },
+  ];
   const variants = [];
-  for (const experts of ["keep", "awq"]) {
-    for (const method of ["rtn", "awq"]) {
-      const t0 = performance.now();
-      const r = await quantizeAwq({ dir: fixture, outDir: tmp, method, experts, samples, seqlen, log });
-      const name = `${method === "awq" ? "AWQ" : "RTN"} g32, experts ${experts === "keep" ? "kept (MXFP4)" : "Q4_1"}`;
-      variants.push({ name, method, experts, path: join(tmp, r.ggufFile), bitsPerWeight: r.gguf.bitsPerWeight, seconds: r.seconds, wall: (performance.now() - t0) / 1000, calibration: r.calibration, layers: r.layers, cmmlu: true });
-      log(`${name}: ${r.gguf.bitsPerWeight.toFixed(3)} bpw, forward ${r.seconds.forward.toFixed(1)} s, search ${r.seconds.search.toFixed(1)} s`);
-    }
+  for (const run of runs) {
+    const t0 = performance.now();
+    const stem = `${run.calib === "CMMLU dev" ? "dev" : "builtin"}`;
+    const r = await quantizeAwq({ dir: fixture, outDir: tmp, fileStem: stem, method: run.method, experts: run.experts, calibFile: run.calib === "CMMLU dev" ? devCalib : undefined, samples, seqlen, log });
+    const name = `${run.method === "awq" ? `AWQ (${run.calib} calibration)` : "RTN"}, experts ${run.experts === "keep" ? "kept (MXFP4)" : "Q4_1"}`;
+    variants.push({ name, ...run, path: join(tmp, r.ggufFile), bitsPerWeight: r.gguf.bitsPerWeight, seconds: r.seconds, wall: (performance.now() - t0) / 1000, calibration: r.calibration, layers: r.layers, cmmlu: true });
+    log(`${name}: ${r.gguf.bitsPerWeight.toFixed(3)} bpw, forward ${r.seconds.forward.toFixed(1)} s, search ${r.seconds.search.toFixed(1)} s`);
   }
   for (const [name, type] of [["Q5_K_M, experts kept", "Q5_K_M"], ["MXFP4_MOE", "MXFP4_MOE"]]) {
     const path = join(tmp, `${type}.gguf`);
@@ -133,15 +156,14 @@ try {
     }
   }
   lines.push("");
-  lines.push("| AWQ vs RTN (same experts policy) | cell | RTN − AWQ accuracy, pp (95% CI) | McNemar p (only RTN / only AWQ right) | KL ratio AWQ / RTN (reference / CMMLU prompts) |");
+  lines.push("| AWQ vs RTN with the same experts policy | cell | RTN − AWQ accuracy, pp (95% CI) | McNemar p (only RTN / only AWQ right) | KL ratio AWQ / RTN (reference / CMMLU prompts) |");
   lines.push("|---|---|---|---|---|");
-  for (const experts of ["keep", "awq"]) {
-    const rtn = variants.find((v) => v.method === "rtn" && v.experts === experts);
-    const awq = variants.find((v) => v.method === "awq" && v.experts === experts);
+  for (const awq of variants.filter((v) => v.method === "awq")) {
+    const rtn = variants.find((v) => v.method === "rtn" && v.experts === awq.experts);
     for (const c of cells) {
       const d = pairedAccuracyDifference({ model: awq.cells[c.cell].predictions.map((p) => p.correct), baseline: rtn.cells[c.cell].predictions.map((p) => p.correct) });
       lines.push(
-        `| experts ${experts === "keep" ? "kept" : "Q4_1"} | ${c.cell} | ${pp(d.loss)} (${pp(d.ci95[0])} … ${pp(d.ci95[1])}) | ${d.pValue.toPrecision(2)} (${d.baselineOnly} / ${d.modelOnly}) | ` +
+        `| ${awq.name} | ${c.cell} | ${pp(d.loss)} (${pp(d.ci95[0])} … ${pp(d.ci95[1])}) | ${d.pValue.toPrecision(2)} (${d.baselineOnly} / ${d.modelOnly}) | ` +
           `${(awq.referenceKl.kl.mean / rtn.referenceKl.kl.mean).toFixed(3)} / ${(awq.promptKl.kl.mean / rtn.promptKl.kl.mean).toFixed(3)} |`,
       );
     }

@@ -84,6 +84,8 @@ interface ChildResult {
   tokens: number;
   /** Per layer: forward seconds (engine, experts dequantized included) and search seconds. */
   layers: Array<{ forward: number; search: number }>;
+  /** Seconds spent dequantizing experts, both layers: a fixed cost per layer, not per token. */
+  dequantSeconds: number;
   /** Seconds to add `tokens` rows to the q/k/v-input and o-input statistics (the token-proportional part of the search). */
   statsSeconds: number;
   /** One expert under --experts awq at `expertTokens` routed tokens: α losses, clipping of gate_up and down, quantization. */
@@ -95,7 +97,17 @@ interface ChildResult {
 async function runChild(tokens: number): Promise<ChildResult> {
   const cpu0 = process.cpuUsage();
   const backend = await createOrtMatmulBackend();
-  const weights = syntheticWeights();
+  const synthetic = syntheticWeights();
+  let dequantSeconds = 0;
+  const weights: GptOssWeightProvider = {
+    ...synthetic,
+    async expert(layer, expert) {
+      const t = performance.now();
+      const w = await synthetic.expert(layer, expert);
+      dequantSeconds += (performance.now() - t) / 1000;
+      return w;
+    },
+  };
   const sequences = Array.from({ length: tokens / 512 }, () => Array.from({ length: 512 }, (_, i) => i % 1024));
   const marks: number[] = [performance.now()];
   const searches: number[] = [];
@@ -133,7 +145,7 @@ async function runChild(tokens: number): Promise<ChildResult> {
   const expertSeconds = (performance.now() - t0) / 1000;
   await backend.dispose();
   const cpu = process.cpuUsage(cpu0);
-  return { tokens, layers, statsSeconds, expert: { tokens: expertTokens, seconds: expertSeconds }, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return { tokens, layers, dequantSeconds, statsSeconds, expert: { tokens: expertTokens, seconds: expertSeconds }, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
 function measureChild(tokens: number): Promise<ChildResult> {
@@ -177,9 +189,10 @@ export async function benchAwq(): Promise<void> {
   const [sliding, full] = r.layers;
   // per layer: forward = fixed (32 experts dequantized) + per token; search = constant + statistics (∝ tokens)
   const searchConstant = (sliding.search + full.search) / 2 - r.statsSeconds;
-  const forwardPerToken = (sliding.forward + full.forward) / 2 / tokens;
+  const dequantPerLayer = r.dequantSeconds / 2;
+  const forwardPerToken = ((sliding.forward + full.forward) / 2 - dequantPerLayer) / tokens;
   const projected = (calibTokens: number, expertsAwq: boolean) => {
-    const forward = forwardPerToken * calibTokens * REAL_LAYERS;
+    const forward = (forwardPerToken * calibTokens + dequantPerLayer) * REAL_LAYERS;
     // the expert figure was measured at the default calibration's routed tokens (only projected for it)
     const search = (searchConstant + (r.statsSeconds * calibTokens) / tokens + (expertsAwq ? 32 * r.expert.seconds : 0)) * REAL_LAYERS;
     return { forward, search };
@@ -206,13 +219,20 @@ experts random MXFP4) through the same code (\`searchGptOssAwq\`, experts kept) 
 
 ${table(["layer", "forward", "search"], [["sliding", `${fmt(sliding.forward)} s`, `${fmt(sliding.search)} s`], ["full", `${fmt(full.forward)} s`, `${fmt(full.search)} s`]])}
 
-Of the search, ${fmt(r.statsSeconds)} s per layer is the input statistics (Gram matrices of the q/k/v and o_proj inputs, ∝ tokens); the
+The forward includes dequantizing the 32 experts (${fmt(dequantPerLayer)} s per layer, whatever the token count). Of the search, ${fmt(r.statsSeconds)} s per layer is the input statistics (Gram matrices of the q/k/v and o_proj inputs, ∝ tokens); the
 rest (the 2 × 20 candidate scales, each an output-error product ΔW·G through onnxruntime, and the clipping search in TypeScript) does not
 depend on the calibration size. One expert under \`--experts awq\` (${r.expert.tokens} routed tokens: 20 candidate losses, clipping of
 gate_up_proj and down_proj, quantization) takes ${fmt(r.expert.seconds)} s, so 32 per layer. Child process: ${fmt(r.cpuSeconds)} s CPU, peak RSS ${mib(r.peakRssBytes)}.
 
-Projected full run (24 layers; forward per token and layer × tokens, search per layer as above; the residual stream and MoE input
-are the activations held):
+Projected full run (24 layers × (forward per token and layer × tokens + dequantizing + search per layer as above); the residual
+stream and MoE input are the activations held). At the load average above these are upper bounds: the child's CPU time is
+well under its wall time.
+
+The wall time is dominated by the candidate-scale products, not by the calibration pass: 40 products of [rows, 2880 or
+4096] by the Gram matrix per layer, 3.6 TFLOP, whatever the calibration size. With \`--experts awq\`, the same for 32 experts
+(their α losses and TypeScript clipping of 24.9 M weights each) multiplies the search per layer by
+${((32 * r.expert.seconds) / ((sliding.search + full.search) / 2) + 1).toFixed(0)}: that option is for small models and hosts with time to spare.
+
 
 ${table(["calibration", "experts", "forward", "search", "total", "activations"], projections)}
 

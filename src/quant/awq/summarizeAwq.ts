@@ -30,6 +30,8 @@ export function summarizeAwq(result: QuantizeAwqResult): Record<string, unknown>
   const alphas = (group: string) => result.layers.map((l) => l.scales.find((s) => s.group === group)?.alpha ?? null);
   return {
     text: lines.join("\n"),
+    // the model card's quantization tag
+    type: `${result.method.toUpperCase()}-G${result.groupSize}`,
     method: result.method,
     clip: result.clip,
     group_size: result.groupSize,

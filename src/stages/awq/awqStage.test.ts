@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../test/cli.js";
 import { tinyFixtureDir } from "../../../test/shared.js";
 import { InvalidInputError } from "../../errors.js";
+import { GgmlType, readGguf, readGgufTensorData } from "../../formats/gguf/index.js";
+import { convertCheckpoint } from "../convert/convertCheckpoint.js";
 import { awqStage } from "./definition.js";
 
 let home: string;
@@ -42,10 +44,22 @@ describe("oss-prep awq", () => {
     expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(/Which engines load it/);
     const report = JSON.parse(readFileSync(join(dir, "awq_report.json"), "utf8"));
     expect(report.layers).toHaveLength(8);
-    // MXFP4 experts kept: copied as they are
+    // MXFP4 experts kept: copied as they are, in the checkpoint and in the GGUF (where they are what convert writes)
     const index = JSON.parse(readFileSync(join(dir, "model.safetensors.index.json"), "utf8"));
     expect(index.weight_map["model.layers.0.mlp.experts.gate_up_proj_blocks"]).toBeDefined();
     expect(index.weight_map["model.layers.0.self_attn.k_proj.qweight"]).toBeDefined();
+    const converted = join(home, "bf16.gguf");
+    await convertCheckpoint({ dir: tinyFixtureDir(), outPath: converted, outtype: "bf16" });
+    const ours = await readGguf({ path: join(out, "tiny-gpt-oss-awq-g32.gguf") });
+    const reference = await readGguf({ path: converted });
+    const types = new Map(ours.tensors.map((t) => [t.name, t.type]));
+    expect(types.get("blk.3.attn_q.weight")).toBe(GgmlType.Q4_1);
+    expect(types.get("output.weight")).toBe(GgmlType.Q8_0);
+    for (const name of ["blk.3.ffn_gate_exps.weight", "blk.3.ffn_up_exps.weight", "blk.3.ffn_down_exps.weight"]) {
+      expect(types.get(name)).toBe(GgmlType.MXFP4);
+      expect((await readGgufTensorData({ gguf: ours, name })).equals(await readGgufTensorData({ gguf: reference, name })), name).toBe(true);
+    }
+    expect(ours.metadata.get("general.file_type")?.value).toBe(3); // MOSTLY_Q4_1
 
     // that output is already quantized: refused as an input
     const again = await runCli(["awq", dir, "-o", join(home, "again")]);
