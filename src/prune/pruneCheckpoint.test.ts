@@ -21,6 +21,7 @@ import { loadCalibrationSequences } from "./loadCalibrationSequences.js";
 import { planPruning } from "./planPruning.js";
 import { type CalibrationSet, type PruneResult, pruneCheckpoint } from "./pruneCheckpoint.js";
 import type { PruneSelection } from "./pruneSelection.js";
+import { prunedTensorShapes } from "./prunedTensorShapes.js";
 import { writePrunedCheckpoint } from "./writePrunedCheckpoint.js";
 
 let tmp: string;
@@ -94,6 +95,10 @@ describe("pruneCheckpoint on the tiny fixture: experts 8 → 6 by REAP, query he
       expect(pruned.shards.map((s) => s.metadata)).toEqual(original.shards.map((s) => s.metadata));
       expect(index.metadata.total_size).toBe(pruned.tensors.reduce((n, t) => n + t.byteLength, 0));
       expect(totalParameterCount([...pruned.tensors])).toBe(16_434_352);
+      // what `plan --variant pruned-15b` assumes before pruning: the shapes written here
+      const plan = planPruning({ shape: await readGptOssConfig({ dir: fixture }), expertsKeep: { count: 6 }, headsKeep: { count: 12 } });
+      const planned = prunedTensorShapes({ tensors: [...original.tensors], original: plan.original, pruned: plan.pruned, headDim: 32 });
+      expect(planned.map((t) => [t.name, t.shape])).toEqual([...pruned.tensors].map((t) => [t.name, t.shape]));
     });
     const report = JSON.parse(await readFile(join(reapDir(), "pruning.json"), "utf8"));
     expect(report.output.parameters).toBe(16_434_352);
@@ -188,6 +193,12 @@ describe("pruneCheckpoint: whole KV groups, random selection (no calibration)", 
     const shape = await readGptOssConfig({ dir: fixture });
     const plan = planPruning({ shape, kvGroupsKeep: { count: 1 }, expertsKeep: { count: 4 } });
     const { report, selection } = await pruneCheckpoint({ dir: fixture, outDir: dir, plan, expertScore: "random", seed: 7 });
+    const original = await openCheckpoint({ dir: fixture });
+    const written = await openCheckpoint({ dir });
+    const planned = prunedTensorShapes({ tensors: [...original.tensors], original: plan.original, pruned: plan.pruned, headDim: shape.headDim });
+    expect(planned.map((t) => [t.name, t.shape])).toEqual([...written.tensors].map((t) => [t.name, t.shape]));
+    await original.close();
+    await written.close();
     expect(report.calibration).toBeNull();
     expect(report.method.bias_compensation).toBe(false);
     const weights = await openGptOssWeights({ dir });

@@ -6,6 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { tinyFixtureDir } from "../../test/shared.js";
 import { GgmlType } from "../formats/gguf/ggmlTypes.js";
+import { parseGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
+import { planPruning } from "../prune/planPruning.js";
+import { buildSyntheticConfig } from "../stages/synth/buildSyntheticConfig.js";
 import { parseGpuSpec } from "./parseGpuSpec.js";
 import { cudaTensorAllocBytes, layerGpu, MIB, planVram } from "./planVram.js";
 import { resolvePlanInputs } from "./resolvePlanInputs.js";
@@ -63,6 +66,24 @@ describe("planVram: gpt-oss-20b (the type plan of each variant, no weights)", ()
     // per sequence: 4096 full cells, sliding pad256(min(4096, 128 + 513)) = 768; 4 streams
     expect(plan.settings.kvCells).toEqual({ full: 4096, sliding: 768, streams: 4 });
     expect(plan.gpus[0].kvMiB).toBe((12 * 4096 * 2048 * 4 + 12 * 768 * 2048 * 4) / MIB);
+  });
+
+  it("pruned-15b: plans the pruned model (22 experts, 48 query heads per layer), not the one it starts from", async () => {
+    const pruned = await resolvePlanInputs({ model: "gpt-oss-20b", variant: "pruned-15b" });
+    const unpruned = await resolvePlanInputs({ model: "gpt-oss-20b", variant: "gguf-q5" });
+    expect(pruned.description).toMatch(/pruned to 22 experts and 48 query heads/);
+    const elements = (t: { shape: number[] }) => t.shape.reduce((a, b) => a * b, 1);
+    const total = (inputs: typeof pruned) => inputs.tensors.reduce((n, t) => n + elements(t), 0);
+    // the planner's exact parameter counts: 20.91B → 14.80B (22 experts, 6 of 8 query heads per group)
+    const shape = parseGptOssConfig({ config: JSON.parse(buildSyntheticConfig({ preset: "gpt-oss-20b" })["config.json"]), file: "config.json" });
+    const plan = planPruning({ shape, targetParams: 15e9, headsKeep: { percent: 75 } });
+    expect(total(unpruned)).toBe(plan.before.total);
+    expect(total(pruned)).toBe(plan.after.total);
+    expect(pruned.tensors.find((t) => t.name === "blk.0.ffn_gate_exps.weight")?.shape).toEqual([2880, 2880, 22]);
+    expect(pruned.tensors.find((t) => t.name === "blk.0.attn_q.weight")?.shape).toEqual([2880, 48 * 64]);
+    expect(pruned.tensors.find((t) => t.name === "blk.0.attn_sinks.weight")?.shape).toEqual([48]);
+    const one = (inputs: typeof pruned) => planVram({ ...inputs, gpus: [h200], ctx: 4096, parallel: 1 });
+    expect(one(pruned).gpus[0].weightsMiB).toBeLessThan(0.75 * one(unpruned).gpus[0].weightsMiB);
   });
 
   it("fits / does not fit with the headroom", async () => {

@@ -11,6 +11,7 @@ import { planQuantization } from "../quant/planQuantization.js";
 import { quantizeTypeFromName } from "../quant/recipe/quantizeTypes.js";
 import { buildSyntheticConfig } from "../stages/synth/buildSyntheticConfig.js";
 import { planSyntheticCheckpoint } from "../stages/synth/planSyntheticCheckpoint.js";
+import type { PruneRequest } from "../prune/runPruning.js";
 import type { VramPlanModel, VramPlanTensor } from "./planVram.js";
 
 export interface PlanInputs {
@@ -55,8 +56,9 @@ export async function resolvePlanInputs(params: { model: string; variant?: strin
     tensors = synthetic.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, file: synthetic.weightMap[t.name] }));
   }
   try {
-    const { types, label } = await variantTypePlan({ variant: params.variant, hp, tensors, where: spec.name });
-    return { model: planModel(hp), tensors: types, description: `${spec.name}, ${label}` };
+    const pruned = await applyPruneStage({ variant: params.variant, hp, tensors });
+    const { types, label } = await variantTypePlan({ variant: params.variant, hp: pruned.hp, tensors: pruned.tensors, where: spec.name });
+    return { model: planModel(pruned.hp), tensors: types, description: `${spec.name}${pruned.label}, ${label}` };
   } finally {
     await close?.();
   }
@@ -90,6 +92,34 @@ async function planInputsFromGguf(path: string): Promise<PlanInputs> {
   };
   const tensors = gguf.tensors.map((t) => ({ name: t.name, shape: t.shape.map(Number), type: t.type as GgmlType }));
   return { model, tensors, description: path };
+}
+
+/**
+ * A variant that prunes (pruned-15b) quantizes the pruned checkpoint: plan the shapes the prune stage
+ * will write (its counts come from the planner alone; which heads and experts survive does not change
+ * a shape), so the estimate is of the pruned model, not of the one it starts from.
+ */
+async function applyPruneStage(params: { variant: string; hp: GptOssHyperparameters; tensors: HfTensorRef[] }): Promise<{ hp: GptOssHyperparameters; tensors: HfTensorRef[]; label: string }> {
+  const pipeline = await resolvePipeline(params.variant);
+  const index = pipeline.stages.findIndex((s) => s.definition.name === "prune");
+  if (index < 0) return { hp: params.hp, tensors: params.tensors, label: "" };
+  const { planPruning } = await import("../prune/planPruning.js");
+  const { prunedTensorShapes } = await import("../prune/prunedTensorShapes.js");
+  const request = pipeline.stages[index].params as PruneRequest;
+  const plan = planPruning({
+    shape: params.hp,
+    targetParams: request.targetParams,
+    expertsKeep: request.expertsKeep,
+    headsKeep: request.headsKeep,
+    kvGroupsKeep: request.kvGroupsKeep,
+    source: { file: pipeline.file, key: `stages[${index}].with` },
+  });
+  const { nHeads, nKvHeads, nExperts } = plan.pruned;
+  return {
+    hp: { ...params.hp, nHeads, nKvHeads, nExperts },
+    tensors: prunedTensorShapes({ tensors: params.tensors, original: plan.original, pruned: plan.pruned, headDim: params.hp.headDim }),
+    label: ` pruned to ${nExperts} experts and ${nHeads} query heads per layer`,
+  };
 }
 
 async function variantTypePlan(params: { variant: string; hp: GptOssHyperparameters; tensors: HfTensorRef[]; where: string }): Promise<{ types: VramPlanTensor[]; label: string }> {
