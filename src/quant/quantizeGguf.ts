@@ -5,6 +5,7 @@
  * with ggml's own to_float) and quantized with ggml's kernels. Streams in row chunks of ≈ 8 Mi
  * values (one expert at most), so memory stays bounded on the full model.
  */
+import { releasePooledBuffer } from "../util/bufferPool.js";
 import { open, type FileHandle } from "node:fs/promises";
 import { InvalidInputError } from "../errors.js";
 import { f16ToF32 } from "../formats/float/floatConversions.js";
@@ -146,13 +147,15 @@ export async function quantizeGguf(params: {
               return encodeChunk({ chunk, type: decision.type, imatrix: slice });
             })();
             // the encoding reads `data` (or views of it) until it resolves, before the write
-            yield { encoded, release: () => buffers.release(data) };
+            yield { encoded, release: () => { buffers.release(data); encoded.then(releasePooledBuffer, () => undefined); } };
           }
         }
       };
     const tensors: StreamedGgufTensor[] = plan.tensors.map((d) => {
       const info = infos.get(d.name)!;
-      return { name: d.name, shape: info.shape, type: d.type, byteLength: ggmlTensorBytes(d.type, info.shape), chunks: tensorChunks(d, info) };
+      // copies in one lane, kernel work in the other: they overlap (see writeGgufStreaming)
+      const lane = d.type === d.sourceType ? 1 : 0;
+      return { name: d.name, shape: info.shape, type: d.type, byteLength: ggmlTensorBytes(d.type, info.shape), lane, chunks: tensorChunks(d, info) };
     });
     const metadata = quantizedGgufMetadata({ metadata: gguf.metadata, fileType: quantizeType.ftype, overrides: imatrix?.metadata });
     const result = await writeGgufStreaming({ path: params.outPath, metadata, tensors, signal: params.signal, onProgress: params.onProgress });

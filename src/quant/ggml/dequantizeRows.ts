@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { GgmlType, ggmlTypeName } from "../../formats/gguf/ggmlTypes.js";
 import { loadGgmlBase } from "./loadGgmlBase.js";
+import { withKernelSlot } from "./kernelSlots.js";
 import { threadpoolSize } from "./threadpoolSize.js";
 
 export interface DequantizeRowsParams {
@@ -51,9 +52,11 @@ export async function dequantizeRows(params: DequantizeRowsParams): Promise<Floa
     const begin = Math.floor((c * nRows) / nChunks);
     const end = Math.floor(((c + 1) * nRows) / nChunks);
     calls.push(
-      ggml.toFloatAsync(
-        type, data.subarray(begin * rowSize, end * rowSize), out.subarray(begin * nPerRow, end * nPerRow),
-        (end - begin) * nPerRow,
+      withKernelSlot(() =>
+        ggml.toFloatAsync(
+          type, data.subarray(begin * rowSize, end * rowSize), out.subarray(begin * nPerRow, end * nPerRow),
+          (end - begin) * nPerRow,
+        ),
       ),
     );
   }

@@ -2,6 +2,8 @@ import { availableParallelism } from "node:os";
 import { type GgmlType, ggmlTypeName } from "../../formats/gguf/ggmlTypes.js";
 import { QUANTIZABLE_GGML_TYPES } from "./quantizableTypes.js";
 import { loadGgmlBase } from "./loadGgmlBase.js";
+import { takePooledBuffer } from "../../util/bufferPool.js";
+import { withKernelSlot } from "./kernelSlots.js";
 import { threadpoolSize } from "./threadpoolSize.js";
 
 export interface QuantizeRowsParams {
@@ -95,7 +97,8 @@ export async function quantizeRows(params: QuantizeRowsParams): Promise<Buffer> 
 
   const rowSize = ggml.rowSize(type, nPerRow);
   // allocUnsafeSlow: an ArrayBuffer of its own (not a slice of Node's pool) that native code fills fully.
-  const dst = Buffer.allocUnsafeSlow(rowSize * nRows);
+  // from the pool: the streaming writers give it back once written (bufferPool)
+  const dst = takePooledBuffer(rowSize * nRows);
   if (nRows === 0) return dst;
 
   const concurrency = Math.max(1, params.concurrency ?? Math.min(availableParallelism(), threadpoolSize()));
@@ -107,8 +110,8 @@ export async function quantizeRows(params: QuantizeRowsParams): Promise<Buffer> 
   const worker = async (): Promise<void> => {
     while (next < chunks.length) {
       const chunk = chunks[next++];
-      const written = await ggml.quantizeChunkAsync(
-        type, src, dst, chunk.firstRow * nPerRow, chunk.nRows, nPerRow, chunk.imatrix,
+      const written = await withKernelSlot(() =>
+        ggml.quantizeChunkAsync(type, src, dst, chunk.firstRow * nPerRow, chunk.nRows, nPerRow, chunk.imatrix),
       );
       if (written !== chunk.nRows * rowSize) {
         throw new Error(`ggml_quantize_chunk wrote ${written} bytes, expected ${chunk.nRows * rowSize}`);

@@ -9,8 +9,10 @@ import type { GgufTensorPlan } from "../../arch/gpt-oss/tensorMap.js";
 import { bf16ToF32, f16ToF32 } from "../../formats/float/floatConversions.js";
 import { dequantizeGgmlMxfp4 } from "../../formats/mxfp4/dequantizeGgmlMxfp4.js";
 import { repackHfMxfp4ToGgml } from "../../formats/mxfp4/repackHfMxfp4ToGgml.js";
+import { createMxfp4RepackArena, type Mxfp4RepackArena } from "../../formats/mxfp4/wasmMxfp4Repack.js";
 import { selectRows } from "../../formats/mxfp4/selectRows.js";
 import type { SafetensorsCheckpoint } from "../../formats/safetensors/index.js";
+import { takePooledBuffer } from "../../util/bufferPool.js";
 
 export interface TensorChunk {
   /** Rows in this chunk and elements per row (ggml ne0). */
@@ -24,6 +26,8 @@ export interface TensorChunk {
   f32?: Float32Array;
   /** ggml block_mxfp4 bytes of the rows. */
   mxfp4?: Buffer;
+  /** The pooled buffer the values were read into (bufferPool): given back once the chunk is written. */
+  readBuffer?: Buffer;
 }
 
 /** Elements per chunk for float tensors: 8 Mi elements = 16 MiB of bf16, 32 MiB of f32. */
@@ -68,6 +72,8 @@ function decodeFloat(buffer: Buffer, dtype: string, where: string, name: string)
 export class FusedExpertCache {
   private key: string | undefined;
   private parts = new Map<number, Buffer>();
+  /** Where reads land and repacked blocks go, when WebAssembly SIMD is available (sharedRepackArena). */
+  readonly arena = sharedRepackArena();
   /** Reused read buffers (their bytes are repacked before the next read). */
   readonly blocksScratch = { buffer: Buffer.alloc(0) };
   readonly scalesScratch = { buffer: Buffer.alloc(0) };
@@ -81,12 +87,15 @@ export class FusedExpertCache {
   private freeBlocks: Buffer[] = [];
 
   takeBlocks(bytes: number): Buffer {
+    const fromArena = this.arena?.alloc(bytes);
+    if (fromArena) return fromArena;
     const index = this.freeBlocks.findIndex((b) => b.length === bytes);
     return index >= 0 ? this.freeBlocks.splice(index, 1)[0] : Buffer.allocUnsafeSlow(bytes);
   }
 
   releaseBlocks(buffer: Buffer): void {
-    if (this.freeBlocks.length < 64) this.freeBlocks.push(buffer);
+    if (this.arena?.owns(buffer)) this.arena.free(buffer);
+    else if (this.freeBlocks.length < 64) this.freeBlocks.push(buffer);
   }
 
   take(key: string, expert: number): Buffer | undefined {
@@ -99,10 +108,31 @@ export class FusedExpertCache {
   put(key: string, expert: number, ggmlBlocks: Buffer): void {
     if (this.key !== key) {
       this.key = key;
+      for (const stale of this.parts.values()) this.releaseBlocks(stale);
       this.parts.clear();
     }
     this.parts.set(expert, ggmlBlocks);
   }
+}
+
+/**
+ * One arena for the process: 768 MiB of address space, of which the experts in flight touch a few
+ * hundred MiB at most (the `up` halves of one layer, the queue, the free slots); undefined without
+ * WebAssembly SIMD.
+ */
+let arena: Mxfp4RepackArena | undefined | null = null;
+function sharedRepackArena(): Mxfp4RepackArena | undefined {
+  if (arena === null) arena = createMxfp4RepackArena({ bytes: 768 << 20 });
+  return arena;
+}
+
+/** A read buffer of `bytes`: in the arena when there is one (and room), else ordinary memory. */
+function arenaScratch(holder: { buffer: Buffer }, bytes: number, cache: FusedExpertCache): Buffer {
+  if (holder.buffer.length < bytes) {
+    if (cache.arena?.owns(holder.buffer)) cache.arena.free(holder.buffer);
+    holder.buffer = cache.arena?.alloc(bytes) ?? Buffer.allocUnsafeSlow(bytes);
+  }
+  return holder.buffer.subarray(0, bytes);
 }
 
 function scratch(holder: { buffer: Buffer }, bytes: number): Buffer {
@@ -144,8 +174,9 @@ export async function* tensorChunks(params: {
     for (let row = 0; row < totalRows; row += rowsPerChunk) {
       const nRows = Math.min(rowsPerChunk, totalRows - row);
       const start = row * nPerRow * bytesPerElement;
-      const buffer = await checkpoint.readTensorRange(source.tensor, start, start + nRows * nPerRow * bytesPerElement);
-      yield { nRows, nPerRow, firstRow: row, ...decodeFloat(buffer, source.dtype, where, source.tensor) };
+      const length = nRows * nPerRow * bytesPerElement;
+      const buffer = await checkpoint.readTensorRangeInto(source.tensor, start, start + length, takePooledBuffer(length));
+      yield { nRows, nPerRow, firstRow: row, readBuffer: buffer, ...decodeFloat(buffer, source.dtype, where, source.tensor) };
     }
     return;
   }
@@ -163,9 +194,41 @@ export async function* tensorChunks(params: {
       yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4: cached };
       continue;
     }
-    const blocks = await checkpoint.readTensorRangeInto(source.blocks, e * blockBytesPerExpert, (e + 1) * blockBytesPerExpert, scratch(params.fused.blocksScratch, blockBytesPerExpert));
-    const scales = await checkpoint.readTensorRangeInto(source.scales, e * scaleBytesPerExpert, (e + 1) * scaleBytesPerExpert, scratch(params.fused.scalesScratch, scaleBytesPerExpert));
+    const fused = params.fused;
+    const blocks = await checkpoint.readTensorRangeInto(source.blocks, e * blockBytesPerExpert, (e + 1) * blockBytesPerExpert, arenaScratch(fused.blocksScratch, blockBytesPerExpert, fused));
+    const scales = await checkpoint.readTensorRangeInto(source.scales, e * scaleBytesPerExpert, (e + 1) * scaleBytesPerExpert, arenaScratch(fused.scalesScratch, scaleBytesPerExpert, fused));
     const nBlocks = rows * blocksPerRow;
+    const wasm = fused.arena;
+    if (wasm && wasm.owns(blocks) && wasm.owns(scales)) {
+      // SIMD repack in the arena; gate_up rows interleave gate (even) and up (odd): stride 2 rows
+      const stride = source.parity === undefined ? 1 : 2;
+      const repackHalf = (parity: number): Buffer | undefined => {
+        const out = fused.takeBlocks(rows * ggmlRowBytes);
+        if (!wasm.owns(out)) {
+          fused.releaseBlocks(out);
+          return undefined;
+        }
+        wasm.repackRows({ blocks: blocks.subarray(parity * blocksPerRow * 16), scales: scales.subarray(parity * blocksPerRow), out, nRows: rows, blocksPerRow, rowStrideBlocks: stride * blocksPerRow });
+        return out;
+      };
+      if (source.parity === undefined) {
+        const mxfp4 = repackHalf(0);
+        if (mxfp4) {
+          yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4 };
+          continue;
+        }
+      } else {
+        const mine = repackHalf(source.parity);
+        const other = mine && repackHalf(1 - source.parity);
+        if (mine && other) {
+          fused.put(source.blocks, e, other);
+          yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4: mine };
+          continue;
+        }
+        if (mine) fused.releaseBlocks(mine);
+      }
+      // the arena is full: the JavaScript repack below, into ordinary memory
+    }
     if (source.parity === undefined) {
       const mxfp4 = repackHfMxfp4ToGgml({ blocks, scales, nBlocks, out: params.fused.takeBlocks(rows * ggmlRowBytes) }) as Buffer;
       yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4 };

@@ -17,6 +17,7 @@ import type { GgufValue } from "../../formats/gguf/ggufValue.js";
 import { writeGgufStreaming, type StreamedGgufTensor } from "../../formats/gguf/writeGgufStreaming.js";
 import { openCheckpoint } from "../../formats/safetensors/index.js";
 import { tokenizerToGgufMetadata } from "../../formats/tokenizer/index.js";
+import { releasePooledBuffer } from "../../util/bufferPool.js";
 import { encodeChunk } from "./encodeChunk.js";
 import { FusedExpertCache, tensorChunks, type TensorChunk } from "./tensorChunks.js";
 
@@ -97,13 +98,19 @@ export async function writeCheckpointGguf(params: {
     if (params.finalizeMetadata) metadata = params.finalizeMetadata(metadata);
 
     const tensors = planned.map(({ plan, type }) => ({ name: plan.name, type, shape: plan.shape, bytes: ggmlTensorBytes(type, plan.shape) }));
-    const fused = new FusedExpertCache();
+    // Lane 0: tensors ggml's kernels quantize (on the threadpool); lane 1: those we copy or repack
+    // (on the main thread). They run concurrently: see writeGgufStreaming. Each lane has its own
+    // expert cache (its scratch buffers are reused between reads).
+    const laneOf = (p: PlannedTensor): number => (params.tensorData?.(p) || !isKernelEncoded(p) ? 1 : 0);
+    const fusedByLane = [new FusedExpertCache(), new FusedExpertCache()];
     const streamed: StreamedGgufTensor[] = planned.map((p, i) => ({
       name: p.plan.name,
       shape: p.plan.shape,
       type: p.type,
       byteLength: tensors[i].bytes,
+      lane: laneOf(p),
       async *chunks() {
+        const fused = fusedByLane[laneOf(p)];
         const own = params.tensorData?.(p);
         if (own) {
           for await (const bytes of own()) yield { encoded: Promise.resolve(bytes) };
@@ -113,9 +120,16 @@ export async function writeCheckpointGguf(params: {
         for await (const raw of tensorChunks({ checkpoint, plan: p.plan, keepMxfp4: p.type === GgmlType.MXFP4, fused, where })) {
           const chunk = params.prepareChunk ? params.prepareChunk(raw, p) : raw;
           const encoded = encodeChunk({ chunk, type: p.type, imatrix: imatrixSlice(values, chunk) });
-          // expert blocks go back to the pool once written (a copy) or once encoded from (requant)
+          // once written: expert blocks go back to their pool, read and quantized buffers to theirs
+          // (bufferPool ignores buffers it did not hand out, and a second give-back of one that
+          // aliases another, like f32 bytes written as read)
           const blocks = raw.mxfp4;
-          yield { encoded, release: blocks ? () => fused.releaseBlocks(blocks) : undefined };
+          const release = () => {
+            if (blocks) fused.releaseBlocks(blocks);
+            releasePooledBuffer(raw.readBuffer);
+            encoded.then(releasePooledBuffer, () => undefined);
+          };
+          yield { encoded, release };
         }
       },
     }));
@@ -131,6 +145,12 @@ export async function writeCheckpointGguf(params: {
   } finally {
     await checkpoint.close();
   }
+}
+
+/** Whether encodeChunk hands the tensor to ggml's quantization kernels (vs a copy, a float conversion, or MXFP4 blocks kept). */
+function isKernelEncoded(p: PlannedTensor): boolean {
+  if (p.type === GgmlType.F32 || p.type === GgmlType.BF16 || p.type === GgmlType.F16) return false;
+  return !(p.type === GgmlType.MXFP4 && p.plan.source.kind === "mxfp4");
 }
 
 function imatrixSlice(values: Float32Array | undefined, chunk: TensorChunk): Float32Array | undefined {
