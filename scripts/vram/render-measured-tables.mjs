@@ -10,23 +10,33 @@ const { planVram } = await import(join(root, "dist/src/vram/planVram.js"));
 const { resolvePlanInputs } = await import(join(root, "dist/src/vram/resolvePlanInputs.js"));
 const dir = join(root, "docs", "vram-measured");
 const configs = readdirSync(dir).filter((d) => /-ctx\d+-\dgpu$/.test(d));
-const order = (d) => [d.includes("2gpu") ? 1 : 0, d.startsWith("MXFP4") ? 1 : 0, Number(/ctx(\d+)/.exec(d)[1])];
+// folder prefix → the variant measured: Q5_K_M-…, MXFP4_MOE-…, pruned-Q5_K_M-… (pruned-15b)
+const KINDS = [
+  { prefix: "pruned-Q5_K_M", variant: "pruned-15b", title: "Pruned-15b Q5_K_M (experts kept)", label: "pruned-15b Q5_K_M" },
+  { prefix: "Q5_K_M", variant: "gguf-q5", title: "Q5_K_M (experts kept)", label: "Q5_K_M" },
+  { prefix: "MXFP4_MOE", variant: "gguf-mxfp4", title: "MXFP4_MOE", label: "MXFP4_MOE" },
+];
+const kindOf = (d) => {
+  const kind = KINDS.find((k) => d.startsWith(`${k.prefix}-`));
+  if (!kind) throw new Error(`docs/vram-measured/${d}: unknown variant prefix (expected ${KINDS.map((k) => k.prefix).join(", ")})`);
+  return kind;
+};
+const order = (d) => [d.includes("2gpu") ? 1 : 0, KINDS.indexOf(kindOf(d)), Number(/ctx(\d+)/.exec(d)[1])];
 configs.sort((a, b) => { const x = order(a), y = order(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; });
-const variantOf = (d) => (d.startsWith("Q5") ? "gguf-q5" : "gguf-mxfp4");
 const out = [];
 const comparison = [];
 for (const d of configs) {
   const r = JSON.parse(readFileSync(join(dir, d, "vram.json"), "utf8"));
   const n = r.gpus.length;
-  out.push(`### ${d.startsWith("Q5") ? "Q5_K_M (experts kept)" : "MXFP4_MOE"}, context ${r.settings.ctx}, ${n} GPU${n > 1 ? "s" : ""}`, "", renderVramMarkdown(r).replace(/^.*\n\n/, ""), "");
-  const inputs = await resolvePlanInputs({ model: "gpt-oss-20b", variant: variantOf(d) });
+  out.push(`### ${kindOf(d).title}, context ${r.settings.ctx}, ${n} GPU${n > 1 ? "s" : ""}`, "", renderVramMarkdown(r).replace(/^.*\n\n/, ""), "");
+  const inputs = await resolvePlanInputs({ model: "gpt-oss-20b", variant: kindOf(d).variant });
   const plan = planVram({ model: inputs.model, tensors: inputs.tensors, gpus: r.gpus.map((g) => ({ label: g.name, memoryMiB: g.totalMiB })), ctx: r.settings.ctx, parallel: r.settings.parallel });
   const work = r.phases.filter((p) => p.workload);
   const measured = r.gpus.map((_, i) => Math.max(...work.map((p) => p.gpus[i].steadyMiB)) - r.baselineMiB[i]);
   const total = measured.reduce((a, b) => a + b, 0);
   const err = (p, m) => `${(((p - m) / m) * 100).toFixed(2)} %`;
   comparison.push([
-    `${d.startsWith("Q5") ? "Q5_K_M" : "MXFP4_MOE"}`, r.settings.ctx, n,
+    kindOf(d).label, r.settings.ctx, n,
     plan.gpus.map((g, i) => `${Math.round(g.totalMiB).toLocaleString("en-US")} / ${measured[i].toLocaleString("en-US")} (${err(g.totalMiB, measured[i])})`).join("; "),
     `${Math.round(plan.totalMiB).toLocaleString("en-US")} / ${total.toLocaleString("en-US")}`,
     err(plan.totalMiB, total),
