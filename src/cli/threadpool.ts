@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 
 if (!process.env.UV_THREADPOOL_SIZE) {
-  // cores for the kernels plus a few for file I/O, which shares the pool
-  process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism() + 2));
+  // cores for the kernels (kernelSlots caps them at one per core) plus threads for file I/O, which
+  // shares the pool: the writers' pwrite calls and the expert read-ahead (tensorChunks)
+  process.env.UV_THREADPOOL_SIZE = String(Math.max(4, availableParallelism() + 4));
 }

@@ -30,6 +30,9 @@ export interface TensorChunk {
   readBuffer?: Buffer;
 }
 
+/** Experts whose reads are in flight ahead of the one being repacked. */
+const EXPERT_READ_AHEAD = 3;
+
 /** Elements per chunk for float tensors: 8 Mi elements = 16 MiB of bf16, 32 MiB of f32. */
 const CHUNK_ELEMENTS = 8 << 20;
 
@@ -74,9 +77,6 @@ export class FusedExpertCache {
   private parts = new Map<number, Buffer>();
   /** Where reads land and repacked blocks go, when WebAssembly SIMD is available (sharedRepackArena). */
   readonly arena = sharedRepackArena();
-  /** Reused read buffers (their bytes are repacked before the next read). */
-  readonly blocksScratch = { buffer: Buffer.alloc(0) };
-  readonly scalesScratch = { buffer: Buffer.alloc(0) };
   readonly halfBlocksScratch = { buffer: Buffer.alloc(0) };
   readonly halfScalesScratch = { buffer: Buffer.alloc(0) };
   /**
@@ -96,6 +96,20 @@ export class FusedExpertCache {
   releaseBlocks(buffer: Buffer): void {
     if (this.arena?.owns(buffer)) this.arena.free(buffer);
     else if (this.freeBlocks.length < 64) this.freeBlocks.push(buffer);
+  }
+
+  /** Whether take(key, expert) would return blocks. */
+  has(key: string, expert: number): boolean {
+    return this.key === key && this.parts.has(expert);
+  }
+
+  /** A buffer to read HF blocks or scales into: in the arena when there is room. */
+  takeReadBuffer(bytes: number): Buffer {
+    return this.arena?.alloc(bytes) ?? Buffer.allocUnsafeSlow(bytes);
+  }
+
+  releaseReadBuffer(buffer: Buffer): void {
+    if (this.arena?.owns(buffer)) this.arena.free(buffer);
   }
 
   take(key: string, expert: number): Buffer | undefined {
@@ -124,15 +138,6 @@ let arena: Mxfp4RepackArena | undefined | null = null;
 function sharedRepackArena(): Mxfp4RepackArena | undefined {
   if (arena === null) arena = createMxfp4RepackArena({ bytes: 768 << 20 });
   return arena;
-}
-
-/** A read buffer of `bytes`: in the arena when there is one (and room), else ordinary memory. */
-function arenaScratch(holder: { buffer: Buffer }, bytes: number, cache: FusedExpertCache): Buffer {
-  if (holder.buffer.length < bytes) {
-    if (cache.arena?.owns(holder.buffer)) cache.arena.free(holder.buffer);
-    holder.buffer = cache.arena?.alloc(bytes) ?? Buffer.allocUnsafeSlow(bytes);
-  }
-  return holder.buffer.subarray(0, bytes);
 }
 
 function scratch(holder: { buffer: Buffer }, bytes: number): Buffer {
@@ -188,15 +193,33 @@ export async function* tensorChunks(params: {
   const blockBytesPerExpert = fusedRows * blocksPerRow * 16;
   const scaleBytesPerExpert = fusedRows * blocksPerRow;
   const ggmlRowBytes = blocksPerRow * 17;
+  const fused = params.fused;
+  // Read-ahead: the next experts' reads are in flight while this one is repacked and written, so a
+  // checkpoint partly evicted from the page cache is read from disk with several requests queued.
+  const pending = new Map<number, Promise<{ blocks: Buffer; scales: Buffer }>>();
+  const startRead = (e: number): void => {
+    if (pending.has(e) || e >= nExperts || (source.parity === 1 && fused.has(source.blocks, e))) return;
+    const read = Promise.all([
+      checkpoint.readTensorRangeInto(source.blocks, e * blockBytesPerExpert, (e + 1) * blockBytesPerExpert, fused.takeReadBuffer(blockBytesPerExpert)),
+      checkpoint.readTensorRangeInto(source.scales, e * scaleBytesPerExpert, (e + 1) * scaleBytesPerExpert, fused.takeReadBuffer(scaleBytesPerExpert)),
+    ]).then(([blocks, scales]) => ({ blocks, scales }));
+    read.catch(() => undefined); // surfaced when awaited below
+    pending.set(e, read);
+  };
   for (let e = 0; e < nExperts; e++) {
-    const cached = source.parity === 1 ? params.fused.take(source.blocks, e) : undefined;
+    for (let ahead = e; ahead < e + EXPERT_READ_AHEAD; ahead++) startRead(ahead);
+    const cached = source.parity === 1 ? fused.take(source.blocks, e) : undefined;
     if (cached) {
       yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4: cached };
       continue;
     }
-    const fused = params.fused;
-    const blocks = await checkpoint.readTensorRangeInto(source.blocks, e * blockBytesPerExpert, (e + 1) * blockBytesPerExpert, arenaScratch(fused.blocksScratch, blockBytesPerExpert, fused));
-    const scales = await checkpoint.readTensorRangeInto(source.scales, e * scaleBytesPerExpert, (e + 1) * scaleBytesPerExpert, arenaScratch(fused.scalesScratch, scaleBytesPerExpert, fused));
+    startRead(e);
+    const { blocks, scales } = await pending.get(e)!;
+    pending.delete(e);
+    const releaseReads = () => {
+      fused.releaseReadBuffer(blocks);
+      fused.releaseReadBuffer(scales);
+    };
     const nBlocks = rows * blocksPerRow;
     const wasm = fused.arena;
     if (wasm && wasm.owns(blocks) && wasm.owns(scales)) {
@@ -214,6 +237,7 @@ export async function* tensorChunks(params: {
       if (source.parity === undefined) {
         const mxfp4 = repackHalf(0);
         if (mxfp4) {
+          releaseReads();
           yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4 };
           continue;
         }
@@ -221,6 +245,7 @@ export async function* tensorChunks(params: {
         const mine = repackHalf(source.parity);
         const other = mine && repackHalf(1 - source.parity);
         if (mine && other) {
+          releaseReads();
           fused.put(source.blocks, e, other);
           yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4: mine };
           continue;
@@ -231,6 +256,7 @@ export async function* tensorChunks(params: {
     }
     if (source.parity === undefined) {
       const mxfp4 = repackHfMxfp4ToGgml({ blocks, scales, nBlocks, out: params.fused.takeBlocks(rows * ggmlRowBytes) }) as Buffer;
+      releaseReads();
       yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4 };
       continue;
     }
@@ -243,6 +269,7 @@ export async function* tensorChunks(params: {
         out: params.fused.takeBlocks(rows * ggmlRowBytes),
       }) as Buffer,
     );
+    releaseReads();
     params.fused.put(source.blocks, e, halves[1 - source.parity]);
     yield { nRows: rows, nPerRow: cols, firstRow: e * rows, expert: e, mxfp4: halves[source.parity] };
   }
