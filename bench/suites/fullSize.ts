@@ -123,7 +123,9 @@ policy and \`allow_requantize\` for the requant policy.
 
 ${table(["variant", "output", "oss-prep (safetensors → GGUF)", "llama.cpp quantize step alone", "ratio", "our peak RSS", "anchor peak RSS"], rows)}
 
-Details (bytes read/written are the process's read/write syscalls, page-cache hits included):
+Details (bytes read/written are the process's read/write syscalls, page-cache hits included; our
+bytes read include the sha256 worker's re-read of the output it hashes, the anchor maps its input and
+reads nothing through read(2)):
 
 ${table(["variant", "what", "wall", "CPU", "peak RSS", "bytes read", "bytes written", "output"], details)}
 
