@@ -69,7 +69,7 @@ export class GgufWriter {
    * add_custom_alignment does); without it nothing is stored and the GGUF default 32 applies.
    */
   /**
-   * `sha256: true` hashes the bytes as they are written (the file is written strictly in order), so
+   * `sha256: true` hashes the bytes as they are written (this writer writes strictly in order), so
    * callers get the digest without a second pass over a multi-GB file.
    */
   constructor(params: { path: string; alignment?: number; sha256?: boolean }) {
