@@ -86,17 +86,33 @@ export async function benchFullSize(runs = 3): Promise<void> {
       await rm(join(work, "stages", "quantize"), { recursive: true, force: true });
       await rm(out, { recursive: true, force: true });
     };
-    const ours = await measureRuns(`build ${v.key}`, v.runs, clean, ["build", "--variant", join(pipelines, `${v.key}.yaml`), "--model", synth, "--work-dir", work, "--out", out, "--json"]);
-    const gguf = join(out, `synth-gpt-oss-20b-${v.type}.gguf`);
-    const ggufPath = existsSync(gguf) ? gguf : join(out, (await import("node:fs")).readdirSync(out).find((f) => f.endsWith(".gguf"))!);
-    const size = (await stat(ggufPath)).size;
-    opened.push(`${v.label}: ${await opensInLlamaCpp(ggufPath)}`);
-    await clean();
-
+    // Ours and the anchor alternate, run by run: the working set (13.8 GB in, 11.7–16.9 GB out) is
+    // larger than this machine's RAM, so a run leaves the page cache in a state that favours or
+    // penalises the next one (which input is still cached); alternating gives both the same history.
     const anchorOut = join(dir, `anchor-${v.key}.gguf`);
-    const anchor = await measureRuns(`anchor ${v.key}`, v.runs, async () => rm(anchorOut, { force: true }), ["--anchor", bf16, anchorOut, v.type, v.experts]);
-    const anchorSize = (await stat(anchorOut)).size;
-    await rm(anchorOut, { force: true });
+    const ours: Measurement[] = [];
+    const anchor: Measurement[] = [];
+    let size = 0;
+    let anchorSize = 0;
+    for (let i = 0; i < v.runs; i++) {
+      await clean();
+      const o = await measureCli(["build", "--variant", join(pipelines, `${v.key}.yaml`), "--model", synth, "--work-dir", work, "--out", out, "--json"]);
+      log(`build ${v.key} run ${i + 1}/${v.runs}: ${fmtS(o.wallSeconds)} wall, ${fmtS(o.cpuSeconds)} CPU, ${fmtGiB(o.peakRssBytes)} peak RSS`);
+      ours.push(o);
+      if (i === 0) {
+        const gguf = join(out, `synth-gpt-oss-20b-${v.type}.gguf`);
+        const ggufPath = existsSync(gguf) ? gguf : join(out, (await import("node:fs")).readdirSync(out).find((f) => f.endsWith(".gguf"))!);
+        size = (await stat(ggufPath)).size;
+        opened.push(`${v.label}: ${await opensInLlamaCpp(ggufPath)}`);
+      }
+      await clean();
+      await rm(anchorOut, { force: true });
+      const a = await measureCli(["--anchor", bf16, anchorOut, v.type, v.experts]);
+      log(`anchor ${v.key} run ${i + 1}/${v.runs}: ${fmtS(a.wallSeconds)} wall, ${fmtS(a.cpuSeconds)} CPU, ${fmtGiB(a.peakRssBytes)} peak RSS`);
+      anchor.push(a);
+      anchorSize = (await stat(anchorOut)).size;
+      await rm(anchorOut, { force: true });
+    }
     const o = medianOf(ours);
     const a = medianOf(anchor);
     rows.push([`${v.label}${v.runs !== runs ? ` (${v.runs} run${v.runs > 1 ? "s" : ""})` : ""}`, fmtGB(size), fmtS(o.wallSeconds), fmtS(a.wallSeconds), `${(o.wallSeconds / a.wallSeconds).toFixed(2)}×`, fmtGiB(o.peakRssBytes), fmtGiB(a.peakRssBytes)]);
@@ -114,7 +130,8 @@ memory and sizes depend only on shapes and types.${synthM ? ` Writing it took ${
 
 Load average when the suite ended: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (1/5/15 min; other
 work on the machine inflates both columns alike). Each figure is the median of ${runs} runs (unless a
-row says otherwise) of the whole command (process start to exit). "oss-prep
+row says otherwise) of the whole command (process start to exit), ours and the anchor alternating run
+by run (the working set exceeds the RAM, so each run inherits a page cache shaped by the one before). "oss-prep
 build" goes from the safetensors checkpoint to the quantized GGUF in one pass (source stage with the
 checkpoint digest memoised, then quantize, export and manifest); the anchor is llama.cpp's quantize
 step alone (\`llama_model_quantize\` from node-llama-cpp's libllama, ${"`nthread`"} = cores) on our
