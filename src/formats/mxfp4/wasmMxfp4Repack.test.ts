@@ -42,6 +42,11 @@ describe("wasmMxfp4Repack: the SIMD repack equals the JavaScript one (itself che
     }
   });
 
+  it("an arena the engine cannot reserve is no arena (callers take the JavaScript path)", () => {
+    // 5 GiB: beyond wasm32's 4 GiB address space
+    expect(createMxfp4RepackArena({ bytes: 5 * 2 ** 30 })).toBeUndefined();
+  });
+
   it("arena: buffers are recycled by size, a full arena says so, foreign or oversized buffers are refused", () => {
     const small = createMxfp4RepackArena({ bytes: 65536 })!;
     const a = small.alloc(40000)!;

@@ -136,13 +136,20 @@ function simdModule(): WebAssembly.Module | null {
 /**
  * An arena of `bytes` (reserved up front: the memory never grows, since growing would detach every
  * buffer handed out; untouched pages cost no RAM). Buffers are recycled by size, which suits the
- * few sizes of expert tensors. Returns undefined without WebAssembly SIMD.
+ * few sizes of expert tensors. Returns undefined without WebAssembly SIMD or when the memory cannot be
+ * reserved.
  */
 export function createMxfp4RepackArena(params: { bytes: number }): Mxfp4RepackArena | undefined {
   const module = simdModule();
   if (!module) return undefined;
   const pages = Math.ceil(params.bytes / WASM_PAGE);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  } catch {
+    // the address space was refused (strict overcommit, a small ulimit -v): the JavaScript path works without it
+    return undefined;
+  }
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const repack = instance.exports.repack as (blocks: number, scales: number, out: number, nRows: number, blocksPerRow: number, rowStride: number) => void;
   const arrayBuffer = memory.buffer;
