@@ -7,7 +7,7 @@ interface PruneOptions {
   expertsKeep?: KeepCountOption;
   headsKeep?: KeepCountOption;
   kvGroupsKeep?: KeepCountOption;
-  score: "reap" | "frequency" | "norm" | "random";
+  score: "reap" | "reap-sum" | "frequency" | "norm" | "random";
   headScore?: "flap" | "random";
   calib?: string;
   cmmluDir?: string;
@@ -57,7 +57,7 @@ export function pruneCommand(): Command {
     .option("--experts-keep <n|p%>", "experts kept per layer (≥ top-k), instead of a target", parseKeep)
     .option("--heads-keep <n|p%>", "query heads kept per layer: a multiple of the KV heads (every KV group keeps the same number)", parseKeep)
     .option("--kv-groups-keep <n|p%>", "KV groups kept per layer, each with all its query heads (instead of --heads-keep)", parseKeep)
-    .addOption(new Option("--score <method>", "expert scoring: REAP, routing frequency, mean output norm, or seeded random").choices(["reap", "frequency", "norm", "random"]).default("reap"))
+    .addOption(new Option("--score <method>", "expert scoring: REAP, REAP summed over all tokens (REAP × routing frequency: the best on the fixture, docs/quality.md), routing frequency, mean output norm, or seeded random").choices(["reap", "reap-sum", "frequency", "norm", "random"]).default("reap"))
     .addOption(new Option("--head-score <method>", "head scoring: FLAP fluctuation or seeded random (default flap; random with --score random)").choices(["flap", "random"]))
     .option("--calib <file>", "calibration data: a .json of token id lists, or a text file (default: the CMMLU dev questions)")
     .option("--cmmlu-dir <dir>", "local CMMLU copy for the default calibration (default: the Hub dataset, cached in the work dir)")
@@ -84,7 +84,7 @@ export function pruneCommand(): Command {
           expertsKeep: opts.expertsKeep,
           headsKeep: opts.headsKeep,
           kvGroupsKeep: opts.kvGroupsKeep,
-          score: opts.score,
+          score: opts.score === "reap-sum" ? ("reap_sum" as const) : opts.score,
           headScore: opts.headScore,
           calib: opts.calib ? resolve(opts.calib) : undefined,
           cmmluDir: opts.cmmluDir ? resolve(opts.cmmluDir) : undefined,

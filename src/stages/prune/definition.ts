@@ -4,7 +4,8 @@
  * scores per layer) inside it and the plan, kept indices and scores in the manifest.
  *
  * Params: target_params (15e9, "15B"; default 15e9 unless experts_keep is given), experts_keep,
- * heads_keep, kv_groups_keep (a count or a share: 22, "75%"), score (reap | frequency | norm | random),
+ * heads_keep, kv_groups_keep (a count or a share: 22, "75%"), score (reap | reap_sum | frequency | norm |
+ * random; reap_sum = REAP × routing frequency, the best selection measured on the fixture),
  * head_score (flap | random), calib (token-id .json or text file; default CMMLU dev questions),
  * cmmlu_dir, calib_tokens, calib_length, seed, bias_compensation, backend (ort | plain).
  * Counts that depend on the model (GQA uniformity, top-k, reachable target) are checked when the
@@ -60,7 +61,7 @@ export const pruneStage: StageDefinition<PruneStageParams> = {
       expertsKeep: keep("experts_keep"),
       headsKeep: keep("heads_keep"),
       kvGroupsKeep: keep("kv_groups_keep"),
-      score: optionalEnum(raw, "score", ["reap", "frequency", "norm", "random"] as const, file, key) ?? "reap",
+      score: optionalEnum(raw, "score", ["reap", "reap_sum", "frequency", "norm", "random"] as const, file, key) ?? "reap",
       headScore: optionalEnum(raw, "head_score", ["flap", "random"] as const, file, key),
       calib: optionalString(raw, "calib", file, key),
       cmmluDir: optionalString(raw, "cmmlu_dir", file, key),

@@ -43,7 +43,7 @@ describe("oss-prep prune", () => {
       [[], /--target-params: 15\.00B is not below the model's 21\.02M .*nothing to prune/],
       [["--heads-keep", "12", "--kv-groups-keep", "1"], /give --heads-keep or --kv-groups-keep, not both/],
       [["--heads-keep", "half"], /expected a positive count \(22\) or a share \(75%\)/],
-      [["--score", "best"], /Allowed choices are reap, frequency, norm, random/],
+      [["--score", "best"], /Allowed choices are reap, reap-sum, frequency, norm, random/],
     ];
     for (const [args, message] of cases) {
       const r = await prune(...args);
@@ -71,6 +71,21 @@ describe("oss-prep prune", () => {
     const again = await runCli(["prune", tinyFixtureDir(), "--experts-keep", "6", "--score", "random", "-o", out]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it("--score reap-sum keeps each layer's best experts by REAP summed over all tokens (REAP × frequency)", async () => {
+    const calib = join(home, "calib-sum.json");
+    await writeFile(calib, JSON.stringify({ sequences: [Array.from({ length: 96 }, (_, i) => (i * 29 + 3) % 4000)] }));
+    const out = join(home, "reap-sum-e6");
+    const r = await runCli(["prune", tinyFixtureDir(), "--experts-keep", "6", "--score", "reap-sum", "--calib", calib, "--backend", "plain", "-o", out, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "pruning.json"), "utf8"));
+    expect(report.method.experts).toBe("reap_sum");
+    for (const layer of report.layers) {
+      const sums: number[] = layer.experts.reap_sum;
+      const best = [...sums.keys()].sort((a, b) => sums[b] - sums[a] || a - b).slice(0, 6).sort((a, b) => a - b);
+      expect(layer.experts.kept).toEqual(best);
+    }
   });
 });
 
@@ -130,7 +145,8 @@ describe("prune stage", () => {
     expect(() => pruneStage.parseParams({ heads_keep: "most" }, where)).toThrow(/stages\[1\]\.with\.heads_keep: expected a positive count/);
     expect(() => pruneStage.parseParams({ target_params: "big" }, where)).toThrow(InvalidInputError);
     expect(() => pruneStage.parseParams({ target_params: 15e9, experts_keep: 22 }, where)).toThrow(/experts_keep: give target_params or experts_keep, not both/);
-    expect(() => pruneStage.parseParams({ score: "best" }, where)).toThrow(/expected one of reap, frequency, norm, random/);
+    expect(() => pruneStage.parseParams({ score: "best" }, where)).toThrow(/expected one of reap, reap_sum, frequency, norm, random/);
+    expect(pruneStage.parseParams({ experts_keep: 6, score: "reap_sum" }, where)).toMatchObject({ score: "reap_sum" });
     expect(() => pruneStage.parseParams({ experts: 22 }, where)).toThrow(/unknown key/);
   });
 });
