@@ -27,17 +27,7 @@ export PATH="$W:$PATH"
 rm -rf node_modules && cp -r .device-carry/node_modules node_modules
 log "node $(node --version)"
 
-log "building llama-server (CUDA, sm_90) in the background"
-(
-  mkdir -p "$W/src" && tar -C "$W/src" -xJf .device-carry/llama-src.tar.xz &&
-  cmake -S "$W/src" -B "$W/bt" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=OFF \
-    -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DGGML_CUDA_NCCL=OFF -DGGML_OPENMP=OFF -DLLAMA_OPENSSL=OFF \
-    -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON \
-    -DLLAMA_BUILD_APP=OFF &&
-  cmake --build "$W/bt" --target llama-server -j 14 &&
-  cp "$W/bt/bin/llama-server" "$W/llama-server"
-) > "$R/build.log" 2>&1 &
-BUILD_PID=$!
+. scripts/vram/start-llama-server-build.sh
 
 CK=$W/gpt-oss-20b-synthetic
 PR=$W/gpt-oss-20b-synthetic-pruned-15b
@@ -51,7 +41,7 @@ node dist/src/cli/main.js quantize "$PR" --type Q5_K_M --experts keep -o "$Q5" -
 log "quantize done: $(ls -l "$Q5" | awk '{print $5}') bytes"
 pack
 
-wait "$BUILD_PID"; log "build rc=$? $(tail -1 "$R/build.log")"
+[ -n "$BUILD_PID" ] && { wait "$BUILD_PID"; log "build rc=$? $(tail -1 "$R/build.log")"; }
 "$W/llama-server" --version 2>&1 | tee "$R/llama-server-version.txt"
 
 SERVER="$W/llama-server -m {model} --port {port} -c {ctx} -np {parallel} --kv-unified -ngl 999 -fa on -fit off -t {threads} --no-webui -lv 4"
