@@ -1,4 +1,3 @@
-import { createHash, type Hash } from "node:crypto";
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { InvalidInputError } from "../../errors.js";
@@ -21,8 +20,6 @@ export interface GgufWriteResult {
   path: string;
   fileSize: number;
   layout: GgufFileLayout;
-  /** sha256 (hex) of the whole file, when the writer was created with `sha256: true`. */
-  sha256?: string;
 }
 
 type WriterState = "declaring" | "busy" | "writing" | "finished" | "failed" | "aborted";
@@ -62,19 +59,13 @@ export class GgufWriter {
   private written = 0;
   private readonly staging = Buffer.allocUnsafe(STAGING_BYTES);
   private stagedBytes = 0;
-  private readonly hash: Hash | undefined;
 
   /**
    * `alignment`, when given, is stored as the `general.alignment` u32 key right away (as gguf-py's
    * add_custom_alignment does); without it nothing is stored and the GGUF default 32 applies.
    */
-  /**
-   * `sha256: true` hashes the bytes as they are written (this writer writes strictly in order), so
-   * callers get the digest without a second pass over a multi-GB file.
-   */
-  constructor(params: { path: string; alignment?: number; sha256?: boolean }) {
+  constructor(params: { path: string; alignment?: number }) {
     this.path = params.path;
-    this.hash = params.sha256 ? createHash("sha256") : undefined;
     this.tempPath = `${params.path}.tmp-${process.pid}`;
     if (params.alignment !== undefined) this.addUint32(GGUF_ALIGNMENT_KEY, params.alignment);
   }
@@ -241,7 +232,7 @@ export class GgufWriter {
       await handle.close();
       await rename(this.tempPath, this.path);
       await syncDirectory(dirname(this.path));
-      return { path: this.path, fileSize: this.written, layout, sha256: this.hash?.digest("hex") };
+      return { path: this.path, fileSize: this.written, layout };
     });
   }
 
@@ -338,7 +329,6 @@ export class GgufWriter {
 
   /** Append to the file (write(2) may write less than asked). */
   private async writeFully(bytes: Uint8Array): Promise<void> {
-    this.hash?.update(bytes);
     let done = 0;
     while (done < bytes.length) {
       const { bytesWritten } = await this.handle!.write(bytes, done, bytes.length - done, this.written);
