@@ -1,5 +1,5 @@
 /** Spawn a measured CLI run (bench/probe.ts) and collect its resource report. */
-import { spawn } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -57,4 +57,18 @@ export function medianOf(runs: Measurement[]): Measurement {
     storageBytesWritten: pick("storageBytesWritten"),
     processWallSeconds: pick("processWallSeconds"),
   };
+}
+
+/**
+ * Run a bench module in a child process (its own peak RSS and CPU time) and parse the JSON of the last
+ * line it prints on stdout.
+ */
+export function runJsonChild<T>(params: { moduleUrl: string; args: string[]; label: string }): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(params.moduleUrl), params.args, { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!) as T) : reject(new Error(`${params.label} child exited ${code}`))));
+  });
 }

@@ -24,3 +24,9 @@ export async function writeBenchSection(name: string, markdown: string): Promise
 export function table(header: string[], rows: Array<Array<string | number>>): string {
   return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
+
+/** Seconds with precision that shrinks as they grow (0.52, 12.3, 184). */
+export const fmtSeconds = (s: number): string => (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2));
+export const fmtMiB = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+/** A projected duration: seconds, minutes or hours. */
+export const fmtDuration = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`);

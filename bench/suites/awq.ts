@@ -5,13 +5,11 @@
  * (searchGptOssAwq with a synthetic weight provider), plus one expert's search for `--experts awq`.
  * The real-size measurements run in a child process so peak RSS is their own.
  */
-import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseGptOssConfig } from "../../src/arch/gpt-oss/hyperparameters.js";
 import { createOrtMatmulBackend } from "../../src/calib/createOrtMatmulBackend.js";
 import type { GptOssWeightProvider } from "../../src/calib/gptOssWeights.js";
@@ -27,8 +25,8 @@ import { searchAwqClip } from "../../src/quant/awq/searchAwqClip.js";
 import { searchGptOssAwq } from "../../src/quant/awq/searchGptOssAwq.js";
 import { sharedDir } from "../../src/util/paths.js";
 import { machineThreads } from "../../src/util/threads.js";
-import { measureCli } from "../measure.js";
-import { table, writeBenchSection } from "../report.js";
+import { measureCli, runJsonChild } from "../measure.js";
+import { fmtDuration, fmtMiB, fmtSeconds, table, writeBenchSection } from "../report.js";
 
 const CHILD_FLAG = "--awq-child";
 const REAL_LAYERS = 24;
@@ -149,18 +147,9 @@ async function runChild(tokens: number): Promise<ChildResult> {
 }
 
 function measureChild(tokens: number): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, String(tokens)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
-    let out = "";
-    child.stdout!.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!) as ChildResult) : reject(new Error(`awq bench child exited ${code}`))));
-  });
+  return runJsonChild<ChildResult>({ moduleUrl: import.meta.url, args: [CHILD_FLAG, String(tokens)], label: "awq bench" });
 }
 
-const fmt = (s: number) => (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2));
-const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-const duration = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`);
 
 export async function benchAwq(): Promise<void> {
   const loadBefore = loadavg()[0];
@@ -178,7 +167,7 @@ export async function benchAwq(): Promise<void> {
       const m = await measureCli(["awq", fixture, ...run.args, "-o", out, "--json"]);
       const report = JSON.parse(readFileSync(join(out, run.stem, "awq_report.json"), "utf8"));
       const calib = report.calibration ? `${report.calibration.samples} × ${report.calibration.seqlen}` : "–";
-      fixtureRows.push([run.label, calib, `${fmt(report.seconds.forward)} s`, `${fmt(report.seconds.search)} s`, `${fmt(m.wallSeconds)} s`, `${fmt(m.cpuSeconds)} s`, mib(m.peakRssBytes)]);
+      fixtureRows.push([run.label, calib, `${fmtSeconds(report.seconds.forward)} s`, `${fmtSeconds(report.seconds.search)} s`, `${fmtSeconds(m.wallSeconds)} s`, `${fmtSeconds(m.cpuSeconds)} s`, fmtMiB(m.peakRssBytes)]);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -200,7 +189,7 @@ export async function benchAwq(): Promise<void> {
   const projections: Array<Array<string | number>> = [];
   for (const [count, length, expertsAwq] of [[16, 512, false], [128, 512, false], [16, 512, true]] as const) {
     const p = projected(count * length, expertsAwq);
-    projections.push([`${count} × ${length}`, expertsAwq ? "awq" : "keep", duration(p.forward), duration(p.search), duration(p.forward + p.search), `${((2 * count * length * 2880 * 4) / 2 ** 30).toFixed(2)} GiB`]);
+    projections.push([`${count} × ${length}`, expertsAwq ? "awq" : "keep", fmtDuration(p.forward), fmtDuration(p.search), fmtDuration(p.forward + p.search), `${((2 * count * length * 2880 * 4) / 2 ** 30).toFixed(2)} GiB`]);
   }
   const loadAfter = loadavg()[0];
   await writeBenchSection(
@@ -217,12 +206,12 @@ ${table(["run", "calibration", "forward", "search", "wall", "CPU", "peak RSS"], 
 gpt-oss-20b's shapes: one sliding and one full layer (hidden 2880, 64/8 heads of 64, 32 experts of 2880, random weights,
 experts random MXFP4) through the same code (\`searchGptOssAwq\`, experts kept) over ${r.tokens} tokens, in a child process:
 
-${table(["layer", "forward", "search"], [["sliding", `${fmt(sliding.forward)} s`, `${fmt(sliding.search)} s`], ["full", `${fmt(full.forward)} s`, `${fmt(full.search)} s`]])}
+${table(["layer", "forward", "search"], [["sliding", `${fmtSeconds(sliding.forward)} s`, `${fmtSeconds(sliding.search)} s`], ["full", `${fmtSeconds(full.forward)} s`, `${fmtSeconds(full.search)} s`]])}
 
-The forward includes dequantizing the 32 experts (${fmt(dequantPerLayer)} s per layer, whatever the token count). Of the search, ${fmt(r.statsSeconds)} s per layer is the input statistics (Gram matrices of the q/k/v and o_proj inputs, ∝ tokens); the
+The forward includes dequantizing the 32 experts (${fmtSeconds(dequantPerLayer)} s per layer, whatever the token count). Of the search, ${fmtSeconds(r.statsSeconds)} s per layer is the input statistics (Gram matrices of the q/k/v and o_proj inputs, ∝ tokens); the
 rest (the 2 × 20 candidate scales, each an output-error product ΔW·G through onnxruntime, and the clipping search in TypeScript) does not
 depend on the calibration size. One expert under \`--experts awq\` (${r.expert.tokens} routed tokens: 20 candidate losses, clipping of
-gate_up_proj and down_proj, quantization) takes ${fmt(r.expert.seconds)} s, so 32 per layer. Child process: ${fmt(r.cpuSeconds)} s CPU, peak RSS ${mib(r.peakRssBytes)}.
+gate_up_proj and down_proj, quantization) takes ${fmtSeconds(r.expert.seconds)} s, so 32 per layer. Child process: ${fmtSeconds(r.cpuSeconds)} s CPU, peak RSS ${fmtMiB(r.peakRssBytes)}.
 
 Projected full run (24 layers × (forward per token and layer × tokens + dequantizing + search per layer as above); the residual
 stream and MoE input are the activations held). At the load average above these are upper bounds: the child's CPU time is

@@ -4,11 +4,9 @@
  * experts generated as random MXFP4 and dequantized like the checkpoint's) to project a full-size
  * calibration run. Each measurement runs in its own process so peak RSS is its own.
  */
-import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseGptOssConfig } from "../../src/arch/gpt-oss/hyperparameters.js";
 import { createOrtMatmulBackend } from "../../src/calib/createOrtMatmulBackend.js";
 import { createPlainMatmulBackend } from "../../src/calib/createPlainMatmulBackend.js";
@@ -17,7 +15,8 @@ import { runGptOss, type RunGptOssResult } from "../../src/calib/runGptOss.js";
 import { dequantizeHfMxfp4 } from "../../src/formats/mxfp4/dequantizeHfMxfp4.js";
 import { sharedDir } from "../../src/util/paths.js";
 import { machineThreads } from "../../src/util/threads.js";
-import { table, writeBenchSection } from "../report.js";
+import { runJsonChild } from "../measure.js";
+import { fmtDuration, fmtMiB, fmtSeconds, table, writeBenchSection } from "../report.js";
 
 const CHILD_FLAG = "--calib-engine-child";
 
@@ -141,18 +140,9 @@ async function runChild(job: Job): Promise<ChildResult> {
 }
 
 function measure(job: Job): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(job)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
-    let out = "";
-    child.stdout!.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!) as ChildResult) : reject(new Error(`calib bench child exited ${code}`))));
-  });
+  return runJsonChild<ChildResult>({ moduleUrl: import.meta.url, args: [CHILD_FLAG, JSON.stringify(job)], label: "calib bench" });
 }
 
-const fmt = (s: number) => (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2));
-const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-const duration = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`);
 
 export async function benchCalibEngine(): Promise<void> {
   const loadBefore = loadavg()[0];
@@ -160,8 +150,8 @@ export async function benchCalibEngine(): Promise<void> {
   const fixtureRows: Array<Array<string | number>> = [];
   for (const job of fixtureJobs) {
     const r = await measure(job);
-    fixtureRows.push([job.backend, `${job.sequences} × ${job.length}`, `${fmt(r.wallSeconds)} s`, `${fmt(r.cpuSeconds)} s`, `${(r.tokens / r.wallSeconds).toFixed(0)}`,
-      `${fmt(r.seconds.attention)} / ${fmt(r.seconds.router)} / ${fmt(r.seconds.experts)} s`, mib(r.peakRssBytes)]);
+    fixtureRows.push([job.backend, `${job.sequences} × ${job.length}`, `${fmtSeconds(r.wallSeconds)} s`, `${fmtSeconds(r.cpuSeconds)} s`, `${(r.tokens / r.wallSeconds).toFixed(0)}`,
+      `${fmtSeconds(r.seconds.attention)} / ${fmtSeconds(r.seconds.router)} / ${fmtSeconds(r.seconds.experts)} s`, fmtMiB(r.peakRssBytes)]);
   }
 
   // One sliding + one full layer of real size. Per token and layer: q/k/v/o 2·26.5 M, experts 4 × 2·24.9 M, router 2·92 k
@@ -181,11 +171,11 @@ export async function benchCalibEngine(): Promise<void> {
     const perTokenLayer = (sliding + full - r.expertWeightSeconds) / 2 / r.tokens;
     const attentionPairs = (job.length * Math.min(job.length, 128) + (job.length * (job.length + 1)) / 2) * job.sequences;
     const flops = 2 * linearFlopsPerToken * r.tokens + 4 * 64 * 64 * attentionPairs;
-    syntheticRows.push([job.backend, `${job.sequences} × ${job.length}`, `${fmt(sliding)} s`, `${fmt(full)} s`, `${fmt(r.cpuSeconds)} s`,
-      `${(flops / (sliding + full - r.expertWeightSeconds) / 1e9).toFixed(1)} GFLOP/s`, `${fmt(r.seconds.experts)} s (${fmt(r.expertWeightSeconds)} s dequantizing)`, mib(r.peakRssBytes)]);
+    syntheticRows.push([job.backend, `${job.sequences} × ${job.length}`, `${fmtSeconds(sliding)} s`, `${fmtSeconds(full)} s`, `${fmtSeconds(r.cpuSeconds)} s`,
+      `${(flops / (sliding + full - r.expertWeightSeconds) / 1e9).toFixed(1)} GFLOP/s`, `${fmtSeconds(r.seconds.experts)} s (${fmtSeconds(r.expertWeightSeconds)} s dequantizing)`, fmtMiB(r.peakRssBytes)]);
     for (const [count, length] of [[128, 512], [128, 2048]]) {
       const tokens = count * length;
-      projections.push([job.backend, `${count} × ${length}`, duration((perTokenLayer * tokens + dequantPerLayer) * REAL_LAYERS),
+      projections.push([job.backend, `${count} × ${length}`, fmtDuration((perTokenLayer * tokens + dequantPerLayer) * REAL_LAYERS),
         `${((linearFlopsPerToken * tokens * REAL_LAYERS) / 1e15).toFixed(2)} PFLOP`, `${((2 * tokens * 2880 * 4) / 2 ** 30).toFixed(1)} GiB`]);
     }
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
+import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { syncDirectory } from "./syncDirectory.js";
 
 /** A sibling temporary path for `path`: same directory (so rename is atomic), unique per process and call. */
 export function temporaryPathFor(path: string): string {
@@ -24,4 +25,43 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
   await handle.close();
   await rename(tmp, path);
+}
+
+/** A file being written under a temporary name beside its target (openAtomicFile). */
+export interface AtomicFile {
+  readonly handle: FileHandle;
+  readonly tempPath: string;
+  /** fsync, close, rename onto the target, fsync the directory: the target appears complete or not at all. */
+  commit(): Promise<void>;
+  /** Close and delete the temporary file (after a failure); safe after a failed commit. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Open `<path>.tmp-<pid>` for a streaming writer that fills it piece by piece (writeFileAtomic is the
+ * whole-buffer form). The writer calls commit() when every byte is written, abort() on failure.
+ */
+export async function openAtomicFile(path: string): Promise<AtomicFile> {
+  const tempPath = `${path}.tmp-${process.pid}`;
+  const handle = await open(tempPath, "w");
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  return {
+    handle,
+    tempPath,
+    async commit() {
+      await handle.sync();
+      await close();
+      await rename(tempPath, path);
+      await syncDirectory(dirname(path));
+    },
+    async abort() {
+      await close().catch(() => undefined);
+      await rm(tempPath, { force: true });
+    },
+  };
 }

@@ -13,12 +13,12 @@
  *
  * Both the checkpoint → GGUF pass (convert and quantize) and the GGUF → GGUF quantize pass use it.
  */
-import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { InvalidInputError } from "../../errors.js";
 import { BoundedQueue } from "../../util/boundedQueue.js";
 import { ensureFreeDiskSpace } from "../../util/ensureFreeDiskSpace.js";
-import { syncDirectory } from "../../util/syncDirectory.js";
+import { openAtomicFile } from "../../util/atomic.js";
 import { TrailingFileHasher } from "../../util/TrailingFileHasher.js";
 import { encodeGgufHeader, type GgufTensorLayout } from "./encodeGgufHeader.js";
 import type { GgmlType } from "./ggmlTypes.js";
@@ -111,9 +111,9 @@ export async function writeGgufStreaming(params: {
   // refuse before writing a byte when the file cannot fit
   await ensureFreeDiskSpace({ dir: dirname(params.path), neededBytes: header.fileSize, what: basename(params.path) });
 
-  const tempPath = `${params.path}.tmp-${process.pid}`;
-  let handle: FileHandle | undefined = await open(tempPath, "w");
-  const hasher = new TrailingFileHasher({ path: tempPath });
+  const file = await openAtomicFile(params.path);
+  const handle = file.handle;
+  const hasher = new TrailingFileHasher({ path: file.tempPath });
   const lanes = [...new Set(tensors.map((t) => t.lane ?? 0))].sort((a, b) => a - b);
   let stopped = false;
   let bytesWritten = 0;
@@ -138,7 +138,7 @@ export async function writeGgufStreaming(params: {
         queue.close(error);
       }
     })();
-    const writer = new LaneWriter(handle!, hasher);
+    const writer = new LaneWriter(handle, hasher);
     try {
       for (const index of indices) {
         const layout: GgufTensorLayout = header.tensors[index];
@@ -180,18 +180,12 @@ export async function writeGgufStreaming(params: {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
     const sha256 = await hasher.digest(header.fileSize);
-    await handle.sync();
-    const done = handle;
-    handle = undefined;
-    await done.close();
-    await rename(tempPath, params.path);
-    await syncDirectory(dirname(params.path));
+    await file.commit();
     return { path: params.path, fileBytes: header.fileSize, sha256 };
   } catch (error) {
     stopped = true;
     await hasher.close();
-    await handle?.close();
-    await rm(tempPath, { force: true });
+    await file.abort();
     throw error;
   }
 }

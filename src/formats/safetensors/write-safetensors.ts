@@ -1,10 +1,9 @@
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
-import { dirname } from "node:path";
+import type { FileHandle } from "node:fs/promises";
 import { InvalidInputError } from "../../errors.js";
 import { isSafetensorsDtype, tensorByteLength, type SafetensorsDtype } from "./dtypes.js";
 import { MAX_SAFETENSORS_HEADER_BYTES } from "./read-safetensors-header-from-handle.js";
 import type { SafetensorsHeader, SafetensorsTensorInfo } from "./types.js";
-import { syncDirectory } from "../../util/syncDirectory.js";
+import { openAtomicFile } from "../../util/atomic.js";
 
 /** A tensor to write: its declared layout, and its bytes either in memory or produced chunk by chunk. */
 export interface SafetensorsTensorToWrite {
@@ -49,25 +48,19 @@ export async function writeSafetensors(params: {
   const metadata = params.metadata ?? {};
   const layout = planLayout({ path, tensors, metadata });
 
-  const tmpPath = `${path}.tmp-${process.pid}`;
-  let handle: FileHandle | undefined = await open(tmpPath, "w");
+  const file = await openAtomicFile(path);
   try {
-    const out = new PositionalWriter(handle);
+    const out = new PositionalWriter(file.handle);
     await out.write(layout.headerBlock);
     for (let i = 0; i < tensors.length; i++) {
       await writeTensorData({ path, tensor: tensors[i], out });
     }
     await out.flush();
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmpPath, path);
+    await file.commit();
   } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await unlink(tmpPath).catch(() => undefined);
+    await file.abort();
     throw e;
   }
-  await syncDirectory(dirname(path));
 
   return layout.header;
 }

@@ -101,38 +101,40 @@ export async function writeCheckpointGguf(params: {
     // Lane 0: tensors ggml's kernels quantize (on the threadpool); lane 1: those we copy or repack
     // (on the main thread). They run concurrently: see writeGgufStreaming. Each lane has its own
     // expert cache (its scratch buffers are reused between reads).
-    const laneOf = (p: PlannedTensor): number => (params.tensorData?.(p) || !isKernelEncoded(p) ? 1 : 0);
     const fusedByLane = [new FusedExpertCache(), new FusedExpertCache()];
-    const streamed: StreamedGgufTensor[] = planned.map((p, i) => ({
-      name: p.plan.name,
-      shape: p.plan.shape,
-      type: p.type,
-      byteLength: tensors[i].bytes,
-      lane: laneOf(p),
-      async *chunks() {
-        const fused = fusedByLane[laneOf(p)];
-        const own = params.tensorData?.(p);
-        if (own) {
-          for await (const bytes of own()) yield { encoded: Promise.resolve(bytes) };
-          return;
-        }
-        const values = params.imatrix?.(p.plan.name);
-        for await (const raw of tensorChunks({ checkpoint, plan: p.plan, keepMxfp4: p.type === GgmlType.MXFP4, fused, where })) {
-          const chunk = params.prepareChunk ? params.prepareChunk(raw, p) : raw;
-          const encoded = encodeChunk({ chunk, type: p.type, imatrix: imatrixSlice(values, chunk) });
-          // once written: expert blocks go back to their pool, read and quantized buffers to theirs
-          // (bufferPool ignores buffers it did not hand out, and a second give-back of one that
-          // aliases another, like f32 bytes written as read)
-          const blocks = raw.mxfp4;
-          const release = () => {
-            if (blocks) fused.releaseBlocks(blocks);
-            releasePooledBuffer(raw.readBuffer);
-            encoded.then(releasePooledBuffer, () => undefined);
-          };
-          yield { encoded, release };
-        }
-      },
-    }));
+    const streamed: StreamedGgufTensor[] = planned.map((p, i) => {
+      const own = params.tensorData?.(p);
+      const lane = own || !isKernelEncoded(p) ? 1 : 0;
+      return {
+        name: p.plan.name,
+        shape: p.plan.shape,
+        type: p.type,
+        byteLength: tensors[i].bytes,
+        lane,
+        async *chunks() {
+          const fused = fusedByLane[lane];
+          if (own) {
+            for await (const bytes of own()) yield { encoded: Promise.resolve(bytes) };
+            return;
+          }
+          const values = params.imatrix?.(p.plan.name);
+          for await (const raw of tensorChunks({ checkpoint, plan: p.plan, keepMxfp4: p.type === GgmlType.MXFP4, fused, where })) {
+            const chunk = params.prepareChunk ? params.prepareChunk(raw, p) : raw;
+            const encoded = encodeChunk({ chunk, type: p.type, imatrix: imatrixSlice(values, chunk) });
+            // once written: expert blocks go back to their pool, read and quantized buffers to theirs
+            // (bufferPool ignores buffers it did not hand out, and a second give-back of one that
+            // aliases another, like f32 bytes written as read)
+            const blocks = raw.mxfp4;
+            const release = () => {
+              if (blocks) fused.releaseBlocks(blocks);
+              releasePooledBuffer(raw.readBuffer);
+              encoded.then(releasePooledBuffer, () => undefined);
+            };
+            yield { encoded, release };
+          }
+        },
+      };
+    });
     const result = await writeGgufStreaming({
       path: params.outPath,
       metadata,

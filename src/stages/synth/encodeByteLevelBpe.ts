@@ -1,3 +1,4 @@
+import { applyBpeMerges } from "../../formats/tokenizer/applyBpeMerges.js";
 import { byteLevelAlphabet } from "./byteLevelAlphabet.js";
 import { splitO200k } from "./splitO200k.js";
 
@@ -33,31 +34,7 @@ export function encodeByteLevelBpe(params: { text: string; tokenizer: ByteLevelB
       continue;
     }
     for (const piece of splitO200k({ text: segment })) {
-      let symbols = [...encoder.encode(piece)].map((b) => byteToChar[b]);
-      for (;;) {
-        let bestRank = Infinity;
-        let bestAt = -1;
-        for (let i = 0; i + 1 < symbols.length; i++) {
-          const rank = ranks.get(`${symbols[i]} ${symbols[i + 1]}`);
-          if (rank !== undefined && rank < bestRank) {
-            bestRank = rank;
-            bestAt = i;
-          }
-        }
-        if (bestAt < 0) break;
-        const left = symbols[bestAt];
-        const right = symbols[bestAt + 1];
-        const merged: string[] = [];
-        for (let i = 0; i < symbols.length; i++) {
-          if (i + 1 < symbols.length && symbols[i] === left && symbols[i + 1] === right) {
-            merged.push(left + right);
-            i++;
-          } else {
-            merged.push(symbols[i]);
-          }
-        }
-        symbols = merged;
-      }
+      const symbols = applyBpeMerges({ symbols: [...encoder.encode(piece)].map((b) => byteToChar[b]), ranks });
       for (const symbol of symbols) {
         const id = vocab[symbol];
         if (id === undefined) throw new Error(`token ${JSON.stringify(symbol)} produced by the merges is not in the vocab`);

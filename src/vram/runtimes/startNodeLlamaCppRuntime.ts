@@ -4,11 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EnvironmentError } from "../../errors.js";
 import { packageRoot } from "../../util/paths.js";
-import { parseLlamaBufferLine } from "../parseLlamaBufferSizes.js";
-import type { LlamaBufferLine } from "../types.js";
+import { createRuntimeLog } from "./createRuntimeLog.js";
 import type { CompletionRequest, CompletionResult, VramRuntime } from "./types.js";
 
-const LOG_TAIL_LINES = 400;
 
 /** The compiled worker: beside this module when running from dist/, else dist/'s copy (vitest runs src/). */
 function workerPath(): string {
@@ -32,19 +30,13 @@ export async function startNodeLlamaCppRuntime(params: {
   env?: NodeJS.ProcessEnv;
   onLog?: (line: string) => void;
 }): Promise<VramRuntime> {
-  const buffers: LlamaBufferLine[] = [];
-  const tail: string[] = [];
+  const log = createRuntimeLog({ onLog: params.onLog });
+  const { tail, buffers } = log;
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   let exited = false;
   const child: ChildProcess = fork(workerPath(), [], { env: params.env ?? process.env, stdio: ["ignore", "inherit", "pipe", "ipc"] });
-  const onLine = (line: string) => {
-    tail.push(line);
-    if (tail.length > LOG_TAIL_LINES) tail.shift();
-    params.onLog?.(line);
-    const buffer = parseLlamaBufferLine(line);
-    if (buffer) buffers.push(buffer);
-  };
+  const onLine = log.add;
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => chunk.split("\n").filter((l) => l.trim()).forEach(onLine));
   child.on("message", (message: { id?: number; result?: unknown; error?: string; log?: string }) => {
     if (message.log !== undefined) return onLine(message.log);

@@ -2,11 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { EnvironmentError, UsageError } from "../../errors.js";
-import { parseLlamaBufferLine } from "../parseLlamaBufferSizes.js";
-import type { LlamaBufferLine } from "../types.js";
+import { createRuntimeLog } from "./createRuntimeLog.js";
 import type { CompletionRequest, CompletionResult, VramRuntime } from "./types.js";
 
-const LOG_TAIL_LINES = 400;
 
 /** `{model}`, `{port}`, `{ctx}`, `{parallel}`, `{threads}` in a `--server` command, shell-quoted. */
 export function substituteServerCommand(template: string, values: Record<string, string | number>): string {
@@ -60,8 +58,8 @@ export async function startServerRuntime(params: {
   });
   const base = `http://127.0.0.1:${port}`;
   const readyTimeoutMs = params.readyTimeoutMs ?? 600_000;
-  const buffers: LlamaBufferLine[] = [];
-  const tail: string[] = [];
+  const log = createRuntimeLog({ onLog: params.onLog });
+  const { tail, buffers } = log;
   let child: ChildProcess | undefined;
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let exitPromise: Promise<void> = Promise.resolve();
@@ -70,11 +68,7 @@ export async function startServerRuntime(params: {
   const contextListeners: Array<() => void> = [];
 
   const onLine = (line: string) => {
-    tail.push(line);
-    if (tail.length > LOG_TAIL_LINES) tail.shift();
-    params.onLog?.(line);
-    const buffer = parseLlamaBufferLine(line);
-    if (buffer) buffers.push(buffer);
+    log.add(line);
     if (contextStartedAt === undefined && /llama_context: constructing|llama_init_from_model:|llama_context: n_ctx/.test(line)) {
       contextStartedAt = Date.now();
       for (const l of contextListeners.splice(0)) l();

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { InvalidInputError } from "../../../errors.js";
 import { byteLevelAlphabet } from "../../../stages/synth/byteLevelAlphabet.js";
 import { O200K_PRETOKENIZER_REGEX, splitO200k } from "../../../stages/synth/splitO200k.js";
+import { applyBpeMerges } from "../../../formats/tokenizer/applyBpeMerges.js";
 
 interface TokenizerJson {
   added_tokens?: Array<{ id: number; content: string }>;
@@ -52,29 +53,7 @@ export async function createByteLevelBpeEncoder(params: { dir: string }): Promis
     if (ignoreMerges && vocab.has(whole.join(""))) {
       ids = [vocab.get(whole.join(""))!];
     } else {
-      let symbols = whole;
-      for (;;) {
-        let bestRank = Infinity;
-        let bestAt = -1;
-        for (let i = 0; i + 1 < symbols.length; i++) {
-          const rank = ranks.get(`${symbols[i]} ${symbols[i + 1]}`);
-          if (rank !== undefined && rank < bestRank) {
-            bestRank = rank;
-            bestAt = i;
-          }
-        }
-        if (bestAt < 0) break;
-        const left = symbols[bestAt];
-        const right = symbols[bestAt + 1];
-        const merged: string[] = [];
-        for (let i = 0; i < symbols.length; i++) {
-          if (i + 1 < symbols.length && symbols[i] === left && symbols[i + 1] === right) {
-            merged.push(left + right);
-            i++;
-          } else merged.push(symbols[i]);
-        }
-        symbols = merged;
-      }
+      const symbols = applyBpeMerges({ symbols: whole, ranks });
       ids = symbols.map((symbol) => {
         const id = vocab.get(symbol);
         if (id === undefined) throw new InvalidInputError(file, `merges produce ${JSON.stringify(symbol)}, which is not in the vocabulary`, "model.merges");
