@@ -5,15 +5,12 @@
  * (searchGptOssAwq with a synthetic weight provider), plus one expert's search for `--experts awq`.
  * The real-size measurements run in a child process so peak RSS is their own.
  */
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseGptOssConfig } from "../../src/arch/gpt-oss/hyperparameters.js";
 import { createOrtMatmulBackend } from "../../src/calib/createOrtMatmulBackend.js";
 import type { GptOssWeightProvider } from "../../src/calib/gptOssWeights.js";
-import { dequantizeHfMxfp4 } from "../../src/formats/mxfp4/dequantizeHfMxfp4.js";
 import { addLinearInputRows } from "../../src/quant/awq/addLinearInputRows.js";
 import { awqScaleCandidates } from "../../src/quant/awq/awqScaleCandidates.js";
 import { awqScaleLosses } from "../../src/quant/awq/awqScaleLosses.js";
@@ -25,58 +22,12 @@ import { searchAwqClip } from "../../src/quant/awq/searchAwqClip.js";
 import { searchGptOssAwq } from "../../src/quant/awq/searchGptOssAwq.js";
 import { sharedDir } from "../../src/util/paths.js";
 import { machineThreads } from "../../src/util/threads.js";
+import { REAL_LAYERS, randomFloats, syntheticGptOssWeights } from "../syntheticGptOssWeights.js";
 import { measureCli, runJsonChild } from "../measure.js";
 import { fmtDuration, fmtMiB, fmtSeconds, table, writeBenchSection } from "../report.js";
 
 const CHILD_FLAG = "--awq-child";
-const REAL_LAYERS = 24;
 const DEFAULT_TOKENS = 16 * 512;
-
-/** gpt-oss-20b's shapes: one sliding and one full layer. */
-const REAL_CONFIG = {
-  architectures: ["GptOssForCausalLM"], model_type: "gpt_oss", num_hidden_layers: 2, layer_types: ["sliding_attention", "full_attention"],
-  hidden_size: 2880, intermediate_size: 2880, num_attention_heads: 64, num_key_value_heads: 8, head_dim: 64, num_local_experts: 32,
-  num_experts_per_tok: 4, vocab_size: 1024, sliding_window: 128, rms_norm_eps: 1e-5, swiglu_limit: 7, max_position_embeddings: 131072,
-  rope_theta: 150000, rope_scaling: { rope_type: "yarn", factor: 32, original_max_position_embeddings: 4096, beta_fast: 32, beta_slow: 1, truncate: false },
-};
-
-function randomFloats(n: number, scale: number): Float32Array {
-  const bytes = randomBytes(n * 2);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 65536 - 0.5) * 2 * scale;
-  return out;
-}
-
-function randomMxfp4(rows: number, cols: number): Float32Array {
-  const nBlocks = (rows * cols) / 32;
-  return dequantizeHfMxfp4({ blocks: randomBytes(nBlocks * 16), scales: new Uint8Array(nBlocks).fill(120) });
-}
-
-function syntheticWeights(): GptOssWeightProvider {
-  const config = parseGptOssConfig({ config: REAL_CONFIG, file: "synthetic" });
-  const { hidden, nHeads, nKvHeads, headDim, nExperts, expertFfn: ffn } = config;
-  const s = 1 / Math.sqrt(hidden);
-  const attention = {
-    qWeight: randomFloats(nHeads * headDim * hidden, s), qBias: randomFloats(nHeads * headDim, 0.01),
-    kWeight: randomFloats(nKvHeads * headDim * hidden, s), kBias: randomFloats(nKvHeads * headDim, 0.01),
-    vWeight: randomFloats(nKvHeads * headDim * hidden, s), vBias: randomFloats(nKvHeads * headDim, 0.01),
-    oWeight: randomFloats(hidden * nHeads * headDim, 1 / Math.sqrt(nHeads * headDim)), oBias: randomFloats(hidden, 0.01),
-    sinks: randomFloats(nHeads, 1),
-  };
-  return {
-    config,
-    async embeddingRows(ids) { return randomFloats(ids.length * hidden, 1); },
-    async layer() {
-      return { inputNorm: new Float32Array(hidden).fill(1), postAttentionNorm: new Float32Array(hidden).fill(1), attention, routerWeight: randomFloats(nExperts * hidden, s), routerBias: randomFloats(nExperts, 0.1) };
-    },
-    async expert() {
-      return { gateUp: randomMxfp4(2 * ffn, hidden), gateUpBias: randomFloats(2 * ffn, 0.01), down: randomMxfp4(hidden, ffn), downBias: randomFloats(hidden, 0.01) };
-    },
-    async finalNorm() { return new Float32Array(hidden).fill(1); },
-    async lmHeadRows(start, end) { return randomFloats((end - start) * hidden, s); },
-    async close() {},
-  };
-}
 
 interface ChildResult {
   tokens: number;
@@ -95,7 +46,7 @@ interface ChildResult {
 async function runChild(tokens: number): Promise<ChildResult> {
   const cpu0 = process.cpuUsage();
   const backend = await createOrtMatmulBackend();
-  const synthetic = syntheticWeights();
+  const synthetic = syntheticGptOssWeights();
   let dequantSeconds = 0;
   const weights: GptOssWeightProvider = {
     ...synthetic,
@@ -149,7 +100,6 @@ async function runChild(tokens: number): Promise<ChildResult> {
 function measureChild(tokens: number): Promise<ChildResult> {
   return runJsonChild<ChildResult>({ moduleUrl: import.meta.url, args: [CHILD_FLAG, String(tokens)], label: "awq bench" });
 }
-
 
 export async function benchAwq(): Promise<void> {
   const loadBefore = loadavg()[0];
@@ -221,7 +171,6 @@ The wall time is dominated by the candidate-scale products, not by the calibrati
 4096] by the Gram matrix per layer, 3.6 TFLOP, whatever the calibration size. With \`--experts awq\`, the same for 32 experts
 (their α losses and TypeScript clipping of 24.9 M weights each) multiplies the search per layer by
 ${((32 * r.expert.seconds) / ((sliding.search + full.search) / 2) + 1).toFixed(0)}: that option is for small models and hosts with time to spare.
-
 
 ${table(["calibration", "experts", "forward", "search", "total", "activations"], projections)}
 

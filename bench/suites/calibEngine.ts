@@ -4,17 +4,15 @@
  * experts generated as random MXFP4 and dequantized like the checkpoint's) to project a full-size
  * calibration run. Each measurement runs in its own process so peak RSS is its own.
  */
-import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { parseGptOssConfig } from "../../src/arch/gpt-oss/hyperparameters.js";
 import { createOrtMatmulBackend } from "../../src/calib/createOrtMatmulBackend.js";
 import { createPlainMatmulBackend } from "../../src/calib/createPlainMatmulBackend.js";
 import type { GptOssWeightProvider } from "../../src/calib/gptOssWeights.js";
 import { runGptOss, type RunGptOssResult } from "../../src/calib/runGptOss.js";
-import { dequantizeHfMxfp4 } from "../../src/formats/mxfp4/dequantizeHfMxfp4.js";
 import { sharedDir } from "../../src/util/paths.js";
 import { machineThreads } from "../../src/util/threads.js";
+import { REAL_LAYERS, syntheticGptOssWeights } from "../syntheticGptOssWeights.js";
 import { runJsonChild } from "../measure.js";
 import { fmtDuration, fmtMiB, fmtSeconds, table, writeBenchSection } from "../report.js";
 
@@ -33,71 +31,6 @@ interface ChildResult {
 }
 
 type Job = { kind: "fixture"; backend: "plain-ts" | "ort-cpu"; sequences: number; length: number } | { kind: "synthetic"; backend: "plain-ts" | "ort-cpu"; sequences: number; length: number };
-
-/** gpt-oss-20b's config.json values, one sliding and one full layer, and a small vocabulary (no logits are computed). */
-const REAL_CONFIG = {
-  architectures: ["GptOssForCausalLM"],
-  model_type: "gpt_oss",
-  num_hidden_layers: 2,
-  layer_types: ["sliding_attention", "full_attention"],
-  hidden_size: 2880,
-  intermediate_size: 2880,
-  num_attention_heads: 64,
-  num_key_value_heads: 8,
-  head_dim: 64,
-  num_local_experts: 32,
-  num_experts_per_tok: 4,
-  vocab_size: 1024,
-  sliding_window: 128,
-  rms_norm_eps: 1e-5,
-  swiglu_limit: 7,
-  max_position_embeddings: 131072,
-  rope_theta: 150000,
-  rope_scaling: { rope_type: "yarn", factor: 32, original_max_position_embeddings: 4096, beta_fast: 32, beta_slow: 1, truncate: false },
-};
-const REAL_LAYERS = 24;
-
-function randomFloats(n: number, scale: number): Float32Array {
-  const bytes = randomBytes(n * 2);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 65536 - 0.5) * 2 * scale;
-  return out;
-}
-
-/** Random weights of real shapes; experts as random MXFP4 (scales near 2^-7) dequantized on every request, like the checkpoint reader. */
-function syntheticWeights(): GptOssWeightProvider {
-  const config = parseGptOssConfig({ config: REAL_CONFIG, file: "synthetic" });
-  const { hidden, nHeads, nKvHeads, headDim, nExperts, expertFfn: ffn } = config;
-  const s = 1 / Math.sqrt(hidden);
-  const attention = {
-    qWeight: randomFloats(nHeads * headDim * hidden, s), qBias: randomFloats(nHeads * headDim, 0.01),
-    kWeight: randomFloats(nKvHeads * headDim * hidden, s), kBias: randomFloats(nKvHeads * headDim, 0.01),
-    vWeight: randomFloats(nKvHeads * headDim * hidden, s), vBias: randomFloats(nKvHeads * headDim, 0.01),
-    oWeight: randomFloats(hidden * nHeads * headDim, 1 / Math.sqrt(nHeads * headDim)), oBias: randomFloats(hidden, 0.01),
-    sinks: randomFloats(nHeads, 1),
-  };
-  const mxfp4 = (rows: number, cols: number) => {
-    const nBlocks = (rows * cols) / 32;
-    const scales = new Uint8Array(nBlocks).fill(120);
-    return dequantizeHfMxfp4({ blocks: randomBytes(nBlocks * 16), scales });
-  };
-  return {
-    config,
-    async embeddingRows(ids) { return randomFloats(ids.length * hidden, 1); },
-    async layer() {
-      return {
-        inputNorm: new Float32Array(hidden).fill(1), postAttentionNorm: new Float32Array(hidden).fill(1),
-        attention, routerWeight: randomFloats(nExperts * hidden, s), routerBias: randomFloats(nExperts, 0.1),
-      };
-    },
-    async expert() {
-      return { gateUp: mxfp4(2 * ffn, hidden), gateUpBias: randomFloats(2 * ffn, 0.01), down: mxfp4(hidden, ffn), downBias: randomFloats(hidden, 0.01) };
-    },
-    async finalNorm() { return new Float32Array(hidden).fill(1); },
-    async lmHeadRows(start, end) { return randomFloats((end - start) * hidden, s); },
-    async close() {},
-  };
-}
 
 /** Deterministic calibration-like sequences from the fixture's vocabulary (ids cycle through a fixed pseudo-random walk). */
 function fixtureSequences(count: number, length: number, vocab: number): number[][] {
@@ -125,7 +58,7 @@ async function runChild(job: Job): Promise<ChildResult> {
   const result =
     job.kind === "fixture"
       ? await runGptOss({ ...common, dir: join(sharedDir(), "fixtures", "tiny-gpt-oss"), sequences: fixtureSequences(job.sequences, job.length, 4080) })
-      : await runGptOss({ ...common, weights: timedExperts(syntheticWeights()), sequences: fixtureSequences(job.sequences, job.length, 1024) });
+      : await runGptOss({ ...common, weights: timedExperts(syntheticGptOssWeights()), sequences: fixtureSequences(job.sequences, job.length, 1024) });
   await backend.dispose();
   const cpu = process.cpuUsage(cpu0);
   return {
@@ -142,7 +75,6 @@ async function runChild(job: Job): Promise<ChildResult> {
 function measure(job: Job): Promise<ChildResult> {
   return runJsonChild<ChildResult>({ moduleUrl: import.meta.url, args: [CHILD_FLAG, JSON.stringify(job)], label: "calib bench" });
 }
-
 
 export async function benchCalibEngine(): Promise<void> {
   const loadBefore = loadavg()[0];
