@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 import { GgmlType } from "../src/formats/gguf/ggmlTypes.js";
 import { llamaFtypeFromQuantizeName } from "../src/formats/gguf/llamaFtype.js";
-import { llamaModelQuantize } from "../src/quant/ggml/llamaModelQuantize.js";
+import { llamaModelQuantize } from "../src/ggml/llamaModelQuantize.js";
 import { KEEP_EXPERTS_OVERRIDE_PATTERN } from "../src/quant/planQuantization.js";
 
 export async function runAnchor(args: string[]): Promise<void> {

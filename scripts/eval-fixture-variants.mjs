@@ -13,17 +13,17 @@ const { values } = parseArgs({ options: { json: { type: "string" }, "kl-tokens":
 const dist = join(resolve(import.meta.dirname, ".."), "dist", "src");
 const load = (p) => import(join(dist, p));
 const { sharedDir } = await load("util/paths.js");
-const { convertCheckpoint } = await load("stages/convert/convertCheckpoint.js");
+const { convertCheckpoint } = await load("convert/convertCheckpoint.js");
 const { quantizeModel } = await load("quant/quantizeModel.js");
-const { readCmmluDir } = await load("stages/eval/cmmlu/readCmmluDir.js");
-const { selectCmmluQuestions } = await load("stages/eval/cmmlu/selectCmmluQuestions.js");
-const { parseRowFilter } = await load("stages/eval/cmmlu/parseRowFilter.js");
-const { evaluateCmmlu, planCmmluQuestions } = await load("stages/eval/cmmlu/evaluateCmmlu.js");
-const { summarizeCmmlu } = await load("stages/eval/cmmlu/summarizeCmmlu.js");
-const { pairedAccuracyDifference, pairedSubjectMeanDifference } = await load("stages/eval/accuracyStatistics.js");
-const { loadEvalModel } = await load("stages/eval/loadEvalModel.js");
-const { measureDivergence } = await load("stages/eval/measureDivergence.js");
-const { divergenceSequencesFromPrompts } = await load("stages/eval/divergenceSequences.js");
+const { readCmmluDir } = await load("eval/cmmlu/readCmmluDir.js");
+const { selectCmmluQuestions } = await load("eval/cmmlu/selectCmmluQuestions.js");
+const { parseRowFilter } = await load("eval/cmmlu/parseRowFilter.js");
+const { evaluateCmmlu, planCmmluQuestions } = await load("eval/cmmlu/evaluateCmmlu.js");
+const { summarizeCmmlu } = await load("eval/cmmlu/summarizeCmmlu.js");
+const { pairedAccuracyDifference, pairedSubjectMeanDifference } = await load("eval/accuracyStatistics.js");
+const { loadEvalModel } = await load("eval/loadEvalModel.js");
+const { measureDivergence } = await load("eval/measureDivergence.js");
+const { divergenceSequencesFromPrompts } = await load("eval/divergenceSequences.js");
 
 const fixture = join(sharedDir(), "fixtures", "tiny-gpt-oss");
 const dataset = await readCmmluDir({ dir: join(sharedDir(), "cmmlu") });

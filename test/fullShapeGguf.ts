@@ -11,8 +11,8 @@ import { planGgufTensors, type GgufTensorPlan } from "../src/arch/gpt-oss/tensor
 import { encodeGgufHeader } from "../src/formats/gguf/encodeGgufHeader.js";
 import { GgmlType } from "../src/formats/gguf/ggmlTypes.js";
 import { LlamaFtype } from "../src/formats/gguf/llamaFtype.js";
-import { buildSyntheticConfig } from "../src/stages/synth/buildSyntheticConfig.js";
-import { planSyntheticCheckpoint } from "../src/stages/synth/planSyntheticCheckpoint.js";
+import { buildSyntheticConfig } from "../src/synth/buildSyntheticConfig.js";
+import { planSyntheticCheckpoint } from "../src/synth/planSyntheticCheckpoint.js";
 
 export function gptOss20bPlan(): { hp: GptOssHyperparameters; plans: GgufTensorPlan[] } {
   const config = JSON.parse(buildSyntheticConfig({ preset: "gpt-oss-20b" })["config.json"]) as unknown;

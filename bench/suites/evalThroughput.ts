@@ -8,12 +8,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { convertCheckpoint } from "../../src/stages/convert/convertCheckpoint.js";
-import { evaluateCmmlu, planCmmluQuestions } from "../../src/stages/eval/cmmlu/evaluateCmmlu.js";
-import { parseRowFilter } from "../../src/stages/eval/cmmlu/parseRowFilter.js";
-import { readCmmluDir } from "../../src/stages/eval/cmmlu/readCmmluDir.js";
-import { selectCmmluQuestions } from "../../src/stages/eval/cmmlu/selectCmmluQuestions.js";
-import { loadEvalModel } from "../../src/stages/eval/loadEvalModel.js";
+import { convertCheckpoint } from "../../src/convert/convertCheckpoint.js";
+import { evaluateCmmlu, planCmmluQuestions } from "../../src/eval/cmmlu/evaluateCmmlu.js";
+import { parseRowFilter } from "../../src/eval/cmmlu/parseRowFilter.js";
+import { readCmmluDir } from "../../src/eval/cmmlu/readCmmluDir.js";
+import { selectCmmluQuestions } from "../../src/eval/cmmlu/selectCmmluQuestions.js";
+import { loadEvalModel } from "../../src/eval/loadEvalModel.js";
 import { sharedDir } from "../../src/util/paths.js";
 import { machineThreads } from "../../src/util/threads.js";
 import { table, writeBenchSection } from "../report.js";

@@ -23,8 +23,8 @@ export function awqCommand(): Command {
         ) => {
           const { resolve } = await import("node:path");
           const { mkdir } = await import("node:fs/promises");
-          const { quantizeAwq } = await import("../quant/awq/quantizeAwq.js");
-          const { formatAwqLayer, summarizeAwq } = await import("../quant/awq/summarizeAwq.js");
+          const { quantizeAwq } = await import("../awq/quantizeAwq.js");
+          const { formatAwqLayer, summarizeAwq } = await import("../awq/summarizeAwq.js");
           const { logInfo } = await import("../util/log.js");
           const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
           const outDir = resolve(opts.output);

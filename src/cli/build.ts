@@ -20,7 +20,8 @@ export function buildCommand(): Command {
         const { resolveModel } = await import("../pipeline/modelSpec.js");
         const { runBuild } = await import("../pipeline/runBuild.js");
         const { resolve } = await import("node:path");
-        const pipeline = await resolvePipeline(opts.variant);
+        const { STAGES } = await import("../stages/index.js");
+        const pipeline = await resolvePipeline(opts.variant, STAGES);
         // command-line values for stage parameters, validated by the stage like the pipeline file's
         const override = async (stageName: string, flag: string, values: Record<string, unknown>) => {
           const { UsageError } = await import("../errors.js");
@@ -46,7 +47,7 @@ export function buildCommand(): Command {
         });
         if (opts.json) printJson(result.manifest);
         else {
-          const { renderBuildSummary } = await import("./renderManifest.js");
+          const { renderBuildSummary } = await import("../pipeline/renderManifest.js");
           process.stderr.write(renderBuildSummary(result.manifest, result.buildDir));
         }
       }),

@@ -11,7 +11,7 @@ export function convertCommand(): Command {
     .option("--json", "machine-readable summary on stdout")
     .action(
       action(async (dir: string, opts: { outtype: "bf16" | "f16" | "f32"; dequantizeExperts?: boolean; output: string; json?: boolean }) => {
-        const { convertCheckpoint } = await import("../stages/convert/convertCheckpoint.js");
+        const { convertCheckpoint } = await import("../convert/convertCheckpoint.js");
         const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
         const { formatBytes } = await import("../util/format.js");
         const { resolve } = await import("node:path");

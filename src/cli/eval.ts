@@ -60,15 +60,15 @@ export function evalCommand(): Command {
     .action(
       action(async (modelArg: string, opts: EvalOptions) => {
         const shots = parseShots(opts.shots);
-        const { parseRowFilter } = await import("../stages/eval/cmmlu/parseRowFilter.js");
+        const { parseRowFilter } = await import("../eval/cmmlu/parseRowFilter.js");
         const rows = parseRowFilter({ text: opts.rows });
-        const { resolveGgufInput } = await import("../stages/eval/resolveGgufInput.js");
+        const { resolveGgufInput } = await import("../eval/resolveGgufInput.js");
         const modelPath = await resolveGgufInput({ path: modelArg });
         const baselinePath = opts.baseline ? await resolveGgufInput({ path: opts.baseline }) : undefined;
         const signal = interruptSignal();
-        const { resolveCmmluDataset } = await import("../stages/eval/cmmlu/resolveCmmluDataset.js");
+        const { resolveCmmluDataset } = await import("../eval/cmmlu/resolveCmmluDataset.js");
         const dataset = await resolveCmmluDataset({ cmmluDir: opts.cmmluDir, workDir: resolveWorkDir(opts.workDir), signal });
-        const { runEval } = await import("../stages/eval/runEval.js");
+        const { runEval } = await import("../eval/runEval.js");
         const { logInfo } = await import("../util/log.js");
         let lastPhase = "";
         let lastReport = 0;
@@ -95,13 +95,13 @@ export function evalCommand(): Command {
         });
         if (opts.out) {
           const { resolve } = await import("node:path");
-          const { writeEvalReports } = await import("../stages/eval/writeEvalReports.js");
+          const { writeEvalReports } = await import("../eval/writeEvalReports.js");
           const files = await writeEvalReports({ report, dir: resolve(opts.out) });
           logInfo(`wrote ${files.join(", ")}`);
         }
         if (opts.json) printJson(report);
         else {
-          const { renderEvalSummary } = await import("../stages/eval/renderEvalMarkdown.js");
+          const { renderEvalSummary } = await import("../eval/renderEvalMarkdown.js");
           process.stdout.write(renderEvalSummary(report));
         }
       }),

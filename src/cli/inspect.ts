@@ -8,11 +8,11 @@ export function inspectCommand(): Command {
     .option("--json", "machine-readable output")
     .action(
       action(async (path: string, opts: { json?: boolean }) => {
-        const { inspectPath } = await import("../stages/inspect/inspectPath.js");
+        const { inspectPath } = await import("../inspect/inspectPath.js");
         const report = await inspectPath({ path });
         if (opts.json) printJson(report);
         else {
-          const { renderInspectReport } = await import("../stages/inspect/renderInspectReport.js");
+          const { renderInspectReport } = await import("../inspect/renderInspectReport.js");
           process.stdout.write(renderInspectReport(report));
         }
       }),

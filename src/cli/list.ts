@@ -10,7 +10,8 @@ export function listCommand(): Command {
         const { listModelSpecs, describeSource } = await import("../pipeline/modelSpec.js");
         const { listPipelineSpecs } = await import("../pipeline/pipelineSpec.js");
         const models = await listModelSpecs();
-        const pipelines = await listPipelineSpecs();
+        const { STAGES } = await import("../stages/index.js");
+        const pipelines = await listPipelineSpecs(STAGES);
         if (opts.json) {
           printJson({
             models: models.map((m) => ({ name: m.name, description: m.description, source: m.source })),

@@ -17,7 +17,7 @@ export function planCommand(): Command {
       action(async (opts: { variant?: string; model: string; gpus: string; ctx: number; parallel: number; runtime: string; ubatch?: number; overhead?: number; json?: boolean }) => {
         const { parseGpuSpec } = await import("../vram/parseGpuSpec.js");
         const gpus = parseGpuSpec(opts.gpus);
-        const { resolvePlanInputs } = await import("../vram/resolvePlanInputs.js");
+        const { resolvePlanInputs } = await import("../plan/resolvePlanInputs.js");
         const { planVram } = await import("../vram/planVram.js");
         const inputs = await resolvePlanInputs({ model: opts.model, variant: opts.variant });
         const nodeLlamaCpp = opts.runtime === "node-llama-cpp";

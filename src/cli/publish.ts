@@ -24,7 +24,7 @@ export function publishCommand(): Command {
       action(async (buildDir: string, opts: PublishOptions) => {
         const { resolve } = await import("node:path");
         const { resolveHubEnvironment } = await import("../hub/resolveHubEnvironment.js");
-        const { readBuildForPublish } = await import("../hub/readBuildForPublish.js");
+        const { readBuildForPublish } = await import("../publish/readBuildForPublish.js");
         const { publishToHub } = await import("../hub/publishToHub.js");
         const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
         const { formatBytes } = await import("../util/format.js");
@@ -32,7 +32,8 @@ export function publishCommand(): Command {
 
         const hub = resolveHubEnvironment({ token: opts.token, hubUrl: opts.hubUrl });
         const signal = interruptSignal();
-        const build = await readBuildForPublish({ buildDir: resolve(buildDir), repo: opts.repo, endpoint: hub.endpoint, signal });
+        const { STAGES } = await import("../stages/index.js");
+        const build = await readBuildForPublish({ buildDir: resolve(buildDir), repo: opts.repo, endpoint: hub.endpoint, stages: STAGES, signal });
         let result: Awaited<ReturnType<typeof publishToHub>> | undefined;
         const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
         await runner.run([

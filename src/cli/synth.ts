@@ -10,7 +10,7 @@ export function synthCommand(): Command {
     .option("--json", "machine-readable summary on stdout")
     .action(
       action(async (opts: { preset: "gpt-oss-20b" | "demo"; out: string; seed: number; json?: boolean }) => {
-        const { synthesizeCheckpoint } = await import("../stages/synth/synthesizeCheckpoint.js");
+        const { synthesizeCheckpoint } = await import("../synth/synthesizeCheckpoint.js");
         const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
         const { formatBytes } = await import("../util/format.js");
         const signal = interruptSignal();

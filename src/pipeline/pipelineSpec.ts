@@ -7,7 +7,6 @@ import { readdir } from "node:fs/promises";
 import { join as joinPath } from "node:path";
 import { InvalidInputError, UsageError } from "../errors.js";
 import { packageRoot } from "../util/paths.js";
-import { stageDefinition, stageNames } from "./stageRegistry.js";
 import type { StageDefinition } from "./types.js";
 import { type Fields, join, optionalBoolean, optionalString, readYamlObject, rejectUnknownKeys, requireString } from "./yamlFields.js";
 
@@ -34,11 +33,24 @@ export interface PipelineSpec {
   stages: PipelineStage[];
 }
 
+/**
+ * The params of `stage`, typed by `definition`'s schema, when the stage is that definition's; otherwise
+ * undefined. Readers of another stage's params (plan reads quantize and prune) go through this, so a
+ * renamed parameter is a type error, not a silent `undefined`.
+ */
+export function paramsOf<P>(stage: PipelineStage, definition: StageDefinition<P>): P | undefined {
+  return stage.definition === (definition as StageDefinition<unknown>) ? (stage.params as P) : undefined;
+}
+
 export function pipelinesDir(): string {
   return joinPath(packageRoot(), "pipelines");
 }
 
-export async function loadPipelineSpecFile(file: string): Promise<PipelineSpec> {
+/** The stages a pipeline file may name: the caller passes the list (src/stages/index.ts), so pipeline/ imports no stage. */
+// biome-ignore lint/suspicious/noExplicitAny: each stage has its own params type
+export type StageList = readonly StageDefinition<any>[];
+
+export async function loadPipelineSpecFile(file: string, stageList: StageList): Promise<PipelineSpec> {
   const doc = await readYamlObject(file);
   rejectUnknownKeys(doc, ["name", "description", "stages"], file, "");
   const name = requireString(doc, "name", file, "");
@@ -55,9 +67,9 @@ export async function loadPipelineSpecFile(file: string): Promise<PipelineSpec> 
     const entry = raw as Fields;
     rejectUnknownKeys(entry, ["stage", "id", "with", "inputs", "optional"], file, at);
     const stageName = requireString(entry, "stage", file, at);
-    const definition = stageDefinition(stageName);
+    const definition: StageDefinition<unknown> | undefined = stageList.find((s) => s.name === stageName);
     if (!definition) {
-      throw new InvalidInputError(file, `unknown stage ${JSON.stringify(stageName)} (known: ${stageNames().join(", ")})`, join(at, "stage"));
+      throw new InvalidInputError(file, `unknown stage ${JSON.stringify(stageName)} (known: ${stageList.map((s) => s.name).join(", ")})`, join(at, "stage"));
     }
     const id = optionalString(entry, "id", file, at) ?? stageName;
     if (stages.some((s) => s.id === id)) throw new InvalidInputError(file, `duplicate stage id ${JSON.stringify(id)}`, join(at, "id"));
@@ -108,15 +120,15 @@ function resolveInputs(
   return wired;
 }
 
-export async function listPipelineSpecs(): Promise<PipelineSpec[]> {
+export async function listPipelineSpecs(stageList: StageList): Promise<PipelineSpec[]> {
   const dir = pipelinesDir();
   const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
-  return Promise.all(files.map((f) => loadPipelineSpecFile(joinPath(dir, f))));
+  return Promise.all(files.map((f) => loadPipelineSpecFile(joinPath(dir, f), stageList)));
 }
 
-export async function resolvePipeline(variant: string): Promise<PipelineSpec> {
-  if (variant.endsWith(".yaml")) return loadPipelineSpecFile(variant);
-  const all = await listPipelineSpecs();
+export async function resolvePipeline(variant: string, stageList: StageList): Promise<PipelineSpec> {
+  if (variant.endsWith(".yaml")) return loadPipelineSpecFile(variant, stageList);
+  const all = await listPipelineSpecs(stageList);
   const found = all.find((p) => p.name === variant);
   if (!found) throw new UsageError(`unknown variant ${JSON.stringify(variant)} (known: ${all.map((p) => p.name).join(", ")})`);
   return found;

@@ -5,8 +5,8 @@
  */
 import { readGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
 import { createOrtMatmulBackend, createPlainMatmulBackend, type MatmulBackend } from "../calib/index.js";
-import { resolveCmmluDataset } from "../stages/eval/cmmlu/resolveCmmluDataset.js";
-import { loadCalibrationSequences } from "./loadCalibrationSequences.js";
+import { resolveCmmluDataset } from "../eval/cmmlu/resolveCmmluDataset.js";
+import { loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
 import type { KeepCount } from "./parseKeepCount.js";
 import { planPruning, type PrunePlan } from "./planPruning.js";
 import { type PruneProgress, type PruneReport, pruneCheckpoint } from "./pruneCheckpoint.js";

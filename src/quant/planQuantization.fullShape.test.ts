@@ -11,7 +11,7 @@ import { bf16ConversionType, gptOss20bPlan, writeSparseGptOss20bGguf } from "../
 import { encodeGgufHeader } from "../formats/gguf/encodeGgufHeader.js";
 import { GgmlType, ggmlTypeName } from "../formats/gguf/ggmlTypes.js";
 import { readGguf } from "../formats/gguf/readGguf.js";
-import { llamaModelQuantize } from "./ggml/llamaModelQuantize.js";
+import { llamaModelQuantize } from "../ggml/llamaModelQuantize.js";
 import { KEEP_EXPERTS_OVERRIDE_PATTERN, planQuantization, type ExpertPolicy } from "./planQuantization.js";
 import { quantizedGgufMetadata } from "./quantizedGgufMetadata.js";
 import { quantizeTypeFromName } from "./recipe/quantizeTypes.js";

@@ -11,13 +11,13 @@
 import type { GgufTensorPlan } from "../arch/gpt-oss/tensorMap.js";
 import { f32ToBf16, requantizeBf16 } from "../formats/float/floatConversions.js";
 import { GgmlType, ggmlTensorBytes } from "../formats/gguf/ggmlTypes.js";
-import type { TensorChunk } from "../stages/convert/tensorChunks.js";
-import { writeCheckpointGguf, type PlannedTensor } from "../stages/convert/writeCheckpointGguf.js";
+import type { TensorChunk } from "../convert/tensorChunks.js";
+import { writeCheckpointGguf, type PlannedTensor } from "../convert/writeCheckpointGguf.js";
 import type { ImportanceMatrix } from "./imatrix/readImatrixGguf.js";
 import { imatrixForPlan } from "./imatrixForPlan.js";
 import { planQuantization, type ExpertPolicy } from "./planQuantization.js";
 import { quantizedGgufMetadata } from "./quantizedGgufMetadata.js";
-import type { QuantizeProgress, QuantizeResult } from "./quantizeTypes.js";
+import type { QuantizeProgress, QuantizeResult } from "./quantizeResult.js";
 import type { QuantizeType } from "./recipe/quantizeTypes.js";
 import type { TensorTypeDecision } from "./recipe/planTensorTypes.js";
 

@@ -13,13 +13,13 @@ import { GgmlType, ggmlRowBytes, ggmlTensorBytes, ggmlTypeName } from "../format
 import { GgufValueType, ggufPlainValue } from "../formats/gguf/ggufValue.js";
 import { readGguf, type GgufFile, type GgufTensorInfo } from "../formats/gguf/readGguf.js";
 import { writeGgufStreaming, type StreamedGgufTensor } from "../formats/gguf/writeGgufStreaming.js";
-import { encodeChunk } from "../stages/convert/encodeChunk.js";
-import type { TensorChunk } from "../stages/convert/tensorChunks.js";
+import { encodeChunk } from "../convert/encodeChunk.js";
+import type { TensorChunk } from "../convert/tensorChunks.js";
 import type { ImportanceMatrix } from "./imatrix/readImatrixGguf.js";
 import { imatrixForPlan } from "./imatrixForPlan.js";
 import { planQuantization, type ExpertPolicy } from "./planQuantization.js";
 import { quantizedGgufMetadata } from "./quantizedGgufMetadata.js";
-import type { QuantizeProgress, QuantizeResult } from "./quantizeTypes.js";
+import type { QuantizeProgress, QuantizeResult } from "./quantizeResult.js";
 import type { QuantizeType } from "./recipe/quantizeTypes.js";
 import type { TensorTypeDecision } from "./recipe/planTensorTypes.js";
 
@@ -76,7 +76,7 @@ async function decodeRows(data: Buffer, type: GgmlType, nRows: number, nPerRow: 
     case GgmlType.MXFP4:
       return { ...base, mxfp4: data };
     default: {
-      const { dequantizeRows } = await import("./ggml/dequantizeRows.js");
+      const { dequantizeRows } = await import("../ggml/dequantizeRows.js");
       return { ...base, f32: await dequantizeRows({ type, data, nRows, nPerRow }) };
     }
   }

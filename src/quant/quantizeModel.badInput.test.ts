@@ -10,7 +10,7 @@ import { InvalidInputError, UsageError } from "../errors.js";
 import { GgmlType } from "../formats/gguf/ggmlTypes.js";
 import { GgufWriter } from "../formats/gguf/GgufWriter.js";
 import { GgufValueType } from "../formats/gguf/ggufValue.js";
-import { convertCheckpoint } from "../stages/convert/convertCheckpoint.js";
+import { convertCheckpoint } from "../convert/convertCheckpoint.js";
 import { quantizeModel } from "./quantizeModel.js";
 
 describe("quantize: bad input", () => {

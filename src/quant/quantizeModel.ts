@@ -9,7 +9,7 @@ import { readImatrixGguf } from "./imatrix/readImatrixGguf.js";
 import { EXPERT_POLICIES, type ExpertPolicy } from "./planQuantization.js";
 import { quantizeCheckpoint } from "./quantizeCheckpoint.js";
 import { quantizeGguf } from "./quantizeGguf.js";
-import type { QuantizeProgress, QuantizeResult } from "./quantizeTypes.js";
+import type { QuantizeProgress, QuantizeResult } from "./quantizeResult.js";
 import { quantizeTypeFromName } from "./recipe/quantizeTypes.js";
 
 export async function quantizeModel(params: {

@@ -5,7 +5,7 @@
  */
 import { ggmlTypeName } from "../formats/gguf/ggmlTypes.js";
 import { formatBytes, formatSeconds } from "../util/format.js";
-import type { QuantizeResult } from "./quantizeTypes.js";
+import type { QuantizeResult } from "./quantizeResult.js";
 
 export interface QuantizationClassSummary {
   class: string;

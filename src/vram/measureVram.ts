@@ -3,7 +3,7 @@ import { mkdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { EnvironmentError } from "../errors.js";
 import { listNvidiaGpus } from "./listNvidiaGpus.js";
-import { partialUtf8TokenIds } from "./partialUtf8TokenIds.js";
+import { partialUtf8TokenIds } from "../formats/tokenizer/partialUtf8TokenIds.js";
 import { summarizeLlamaBuffers } from "./parseLlamaBufferSizes.js";
 import { startNodeLlamaCppRuntime } from "./runtimes/startNodeLlamaCppRuntime.js";
 import { startServerRuntime } from "./runtimes/startServerRuntime.js";

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { publishToHub, type PublishProgress } from "../../src/hub/publishToHub.js";
-import { readBuildForPublish } from "../../src/hub/readBuildForPublish.js";
+import { readBuildForPublish } from "../../src/publish/readBuildForPublish.js";
 import type { BuildManifest, ManifestStage } from "../../src/pipeline/manifest.js";
+import { STAGES } from "../../src/stages/index.js";
 import { FAST_RETRY, MIB, hubEnvironment, pseudoRandomBytes, temporaryDir } from "./fixtures.js";
 import { type HubServer, startHubServer } from "./hubServer.js";
 
@@ -92,7 +93,7 @@ async function fakeBuild(): Promise<{ dir: string; gguf: Buffer; evalReport: Buf
 async function publish(hub: HubServer, buildDir: string, extra: { token?: string; dryRun?: boolean; private?: boolean; repo?: string } = {}) {
   const repo = extra.repo ?? "alice/gpt-oss-20b-q5";
   const env = hubEnvironment({ url: hub.url, cacheDir: join(scratch.path, "unused-cache"), token: "token" in extra ? extra.token : TOKEN });
-  const build = await readBuildForPublish({ buildDir, repo, endpoint: env.endpoint });
+  const build = await readBuildForPublish({ buildDir, repo, endpoint: env.endpoint, stages: STAGES });
   const progress: PublishProgress[] = [];
   const warnings: string[] = [];
   const result = await publishToHub({

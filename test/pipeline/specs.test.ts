@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../src/errors.js";
 import { listModelSpecs, loadModelSpecFile } from "../../src/pipeline/modelSpec.js";
 import { listPipelineSpecs, loadPipelineSpecFile } from "../../src/pipeline/pipelineSpec.js";
+import { STAGES } from "../../src/stages/index.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ async function expectInvalid(load: (file: string) => Promise<unknown>, yaml: str
 
 describe("shipped specs", () => {
   it("every pipeline and model file in the package loads", async () => {
-    const pipelines = await listPipelineSpecs();
+    const pipelines = await listPipelineSpecs(STAGES);
     expect(pipelines.map((p) => p.name)).toContain("gguf-bf16");
     const models = await listModelSpecs();
     expect(models.map((m) => m.name).sort()).toEqual(expect.arrayContaining(["demo", "gpt-oss-20b"]));
@@ -46,7 +47,7 @@ describe("shipped specs", () => {
 });
 
 describe("malformed pipeline YAML", () => {
-  const load = (f: string) => loadPipelineSpecFile(f);
+  const load = (f: string) => loadPipelineSpecFile(f, STAGES);
   it("invalid YAML syntax", () => expectInvalid(load, "name: x\nstages: [\n", undefined, /invalid YAML/));
   it("missing name", () => expectInvalid(load, "stages:\n  - stage: source\n", "name", /required/));
   it("unknown top-level key", () => expectInvalid(load, "name: x\nstagez: []\n", "stagez", /unknown key/));

@@ -12,7 +12,7 @@ import { runCli } from "../../../test/cli.js";
 import { tinyFixtureDir } from "../../../test/shared.js";
 import { InvalidInputError } from "../../errors.js";
 import { GgmlType, readGguf, readGgufTensorData } from "../../formats/gguf/index.js";
-import { convertCheckpoint } from "../convert/convertCheckpoint.js";
+import { convertCheckpoint } from "../../convert/convertCheckpoint.js";
 import { awqStage } from "./definition.js";
 
 let home: string;

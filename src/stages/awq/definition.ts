@@ -1,7 +1,7 @@
 /**
  * Pipeline stage `awq`: checkpoint → AWQ 4-bit GGUF (Q4_1 blocks carrying the AWQ grid) and the same
  * weights as a Hugging Face checkpoint in AutoAWQ's GEMM layout, calibrated with oss-prep's TypeScript
- * forward pass (see src/quant/awq/quantizeAwq.ts).
+ * forward pass (see src/awq/quantizeAwq.ts).
  * Params (all optional): group (32 | 64, default 32), experts (keep | awq, default keep), method
  * (awq | rtn, default awq; rtn is the round-to-nearest baseline on the same grid), calib (a text file;
  * default the built-in set — the cache key holds the path, not the content: re-run with --force after

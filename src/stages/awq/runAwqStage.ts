@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { StageContext, StageResult } from "../../pipeline/types.js";
-import { quantizeAwq } from "../../quant/awq/quantizeAwq.js";
-import { formatAwqLayer, summarizeAwq } from "../../quant/awq/summarizeAwq.js";
+import { quantizeAwq } from "../../awq/quantizeAwq.js";
+import { formatAwqLayer, summarizeAwq } from "../../awq/summarizeAwq.js";
 import { hashFile } from "../../util/hashFile.js";
 import type { AwqStageParams } from "./definition.js";
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { StageContext, StageResult } from "../../pipeline/types.js";
 import { formatBytes } from "../../util/format.js";
-import { convertCheckpoint } from "./convertCheckpoint.js";
+import { convertCheckpoint } from "../../convert/convertCheckpoint.js";
 import type { ConvertParams } from "./definition.js";
 
 export async function runConvertStage(ctx: StageContext<ConvertParams>): Promise<StageResult> {

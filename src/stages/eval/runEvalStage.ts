@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import type { StageContext, StageResult } from "../../pipeline/types.js";
-import { parseRowFilter } from "./cmmlu/parseRowFilter.js";
-import { resolveCmmluDataset } from "./cmmlu/resolveCmmluDataset.js";
+import { parseRowFilter } from "../../eval/cmmlu/parseRowFilter.js";
+import { resolveCmmluDataset } from "../../eval/cmmlu/resolveCmmluDataset.js";
 import type { EvalStageParams } from "./definition.js";
-import { renderEvalSummary } from "./renderEvalMarkdown.js";
-import { runEval } from "./runEval.js";
-import { writeEvalReports } from "./writeEvalReports.js";
+import { renderEvalSummary } from "../../eval/renderEvalMarkdown.js";
+import { runEval } from "../../eval/runEval.js";
+import { writeEvalReports } from "../../eval/writeEvalReports.js";
 
 export async function runEvalStage(ctx: StageContext<EvalStageParams>): Promise<StageResult> {
   const p = ctx.params;

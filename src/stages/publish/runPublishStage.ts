@@ -2,7 +2,7 @@ import { stat, writeFile, mkdir } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { EnvironmentError } from "../../errors.js";
 import { publishToHub, type PublishFile } from "../../hub/publishToHub.js";
-import { renderModelCard } from "../../hub/renderModelCard.js";
+import { renderModelCard } from "../../publish/renderModelCard.js";
 import { resolveHubEnvironment } from "../../hub/resolveHubEnvironment.js";
 import { type BuildManifest, toolVersions } from "../../pipeline/manifest.js";
 import type { Artifact, StageContext, StageResult } from "../../pipeline/types.js";

@@ -14,7 +14,7 @@ export async function runSourceStage(ctx: StageContext<SourceParams>): Promise<S
       return { outputs: { checkpoint: { kind: "checkpoint", path: source.path } }, summary: { source: "local", path: source.path } };
     }
     case "synth": {
-      const { ensureSyntheticCheckpoint } = await import("./ensureSyntheticCheckpoint.js");
+      const { ensureSyntheticCheckpoint } = await import("../../synth/ensureSyntheticCheckpoint.js");
       const path = await ensureSyntheticCheckpoint({
         workDir: ctx.workDir,
         preset: source.preset,

@@ -9,11 +9,11 @@ export async function runVramStage(ctx: StageContext<VramStageParams>): Promise<
   const p = ctx.params;
   const ggufPath = ctx.inputs.gguf.path;
   if (p.mode === "plan") {
-    const { resolvePlanInputs } = await import("../../vram/resolvePlanInputs.js");
+    const { planInputsFromGguf } = await import("../../vram/planInputsFromGguf.js");
     const { planVram } = await import("../../vram/planVram.js");
     const { parseGpuSpec } = await import("../../vram/parseGpuSpec.js");
     const { renderVramPlan } = await import("../../vram/renderVramPlan.js");
-    const inputs = await resolvePlanInputs({ model: ggufPath });
+    const inputs = await planInputsFromGguf(ggufPath);
     const plans = p.gpuSpecs.map((spec) => ({ spec, plan: planVram({ model: inputs.model, tensors: inputs.tensors, gpus: parseGpuSpec(spec), ctx: p.ctx, parallel: p.parallel }) }));
     const markdown = plans.map(({ spec, plan }) => `### ${spec}\n\n${renderVramPlan(plan, "Estimate")}`).join("\n");
     await mkdir(join(ctx.outDir, "vram"), { recursive: true });

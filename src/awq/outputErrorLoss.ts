@@ -1,0 +1,31 @@
+import type { MatmulBackend } from "../calib/matmulBackend.js";
+import type { LinearInputStatistics } from "./linearInputStatistics.js";
+
+/**
+ * Mean squared output error of a weight error ΔW [rows, cols] on the calibration inputs:
+ * Σ_tokens ‖ΔW·x‖² / tokens — from the kept rows (‖X·ΔWᵀ‖²) or the Gram matrix (Σ_r Δ_r·G·Δ_rᵀ), through
+ * the matmul backend either way. Biases cancel in the difference, so they play no part.
+ */
+export async function outputErrorLoss(params: {
+  delta: Float32Array;
+  rows: number;
+  stats: LinearInputStatistics;
+  /** The Gram matrix as float32 (converted once per search by the caller), when stats hold one. */
+  gram32?: Float32Array;
+  backend: MatmulBackend;
+}): Promise<number> {
+  const { delta, rows, stats, backend } = params;
+  const { cols, count } = stats;
+  if (count === 0) return 0;
+  if (stats.rows) {
+    const y = await backend.matmulBias({ x: stats.rows, n: count, k: cols, weight: delta, m: rows });
+    let sum = 0;
+    for (let i = 0; i < y.length; i++) sum += y[i] * y[i];
+    return sum / count;
+  }
+  const gram = params.gram32 ?? Float32Array.from(stats.gram!);
+  const product = await backend.matmulBias({ x: delta, n: rows, k: cols, weight: gram, m: cols });
+  let sum = 0;
+  for (let i = 0; i < product.length; i++) sum += product[i] * delta[i];
+  return sum / count;
+}

@@ -1,0 +1,197 @@
+import { rename, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { modelNameFromDir } from "../arch/gpt-oss/ggufMetadata.js";
+import { createOrtMatmulBackend } from "../calib/createOrtMatmulBackend.js";
+import { createPlainMatmulBackend } from "../calib/createPlainMatmulBackend.js";
+import type { MatmulBackend } from "../calib/matmulBackend.js";
+import { UsageError } from "../errors.js";
+import type { AwqExpertPolicy, AwqLayerReport, AwqLayerScales, AwqMethod, AwqProgress } from "./awqTypes.js";
+import { BUILTIN_CALIBRATION_DOCUMENTS, BUILTIN_CALIBRATION_NAME } from "../calib/data/builtinCalibrationText.js";
+import { buildCalibrationSequences } from "../calib/data/buildCalibrationSequences.js";
+import { createByteLevelBpeEncoder } from "../formats/tokenizer/createByteLevelBpeEncoder.js";
+import { readCalibrationDocuments } from "../calib/data/readCalibrationDocuments.js";
+import { checkAwqInput } from "./checkAwqInput.js";
+import { createAwqCheckpointWriter } from "./createAwqCheckpointWriter.js";
+import { searchGptOssAwq } from "./searchGptOssAwq.js";
+import { writeAwqGguf, type WriteAwqGgufResult } from "./writeAwqGguf.js";
+
+export const AWQ_DEFAULT_SAMPLES = 16;
+export const AWQ_DEFAULT_SEQLEN = 512;
+
+export interface QuantizeAwqParams {
+  /** Original gpt-oss checkpoint (MXFP4 experts, bf16 dense layers). */
+  dir: string;
+  /** Folder that receives the GGUF and the Hugging Face checkpoint (created if needed). */
+  outDir: string;
+  /** Default 32. */
+  groupSize?: number;
+  /** Default keep. */
+  experts?: AwqExpertPolicy;
+  /** Default awq; rtn is the round-to-nearest baseline on the same grid. */
+  method?: AwqMethod;
+  /** AWQ's clipping search after the scale search (default true). */
+  clip?: boolean;
+  /** Calibration text file (.txt, .jsonl, .json); default the built-in set. */
+  calibFile?: string;
+  samples?: number;
+  seqlen?: number;
+  /** Matrix products: onnxruntime-node when it loads (auto, the default), or plain TypeScript. */
+  backend?: "auto" | "ort" | "plain";
+  /** How the calibration pass runs the experts (default bf16, as transformers). */
+  expertPrecision?: "bf16" | "f32";
+  /** general.name of the GGUF (default from the checkpoint folder, as the converter does). */
+  name?: string;
+  /** Start of the output names, `<stem>-awq-g32.gguf` and `<stem>-awq-g32/` (default the checkpoint folder's name). */
+  fileStem?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: AwqProgress) => void;
+  log?: (message: string) => void;
+}
+
+export interface QuantizeAwqResult {
+  method: AwqMethod;
+  clip: boolean;
+  groupSize: number;
+  experts: AwqExpertPolicy;
+  /** Relative to outDir. */
+  ggufFile: string;
+  checkpointDir: string;
+  checkpointFiles: string[];
+  gguf: WriteAwqGgufResult;
+  calibration: { source: string; samples: number; seqlen: number; tokens: number } | null;
+  backend: string;
+  layers: AwqLayerReport[];
+  /** Per layer, the scales folded in (empty for rtn). */
+  scales: AwqLayerScales[];
+  seconds: { forward: number; search: number; gguf: number; total: number };
+}
+
+/**
+ * `oss-prep awq`: AWQ (or its round-to-nearest baseline) over a gpt-oss checkpoint, written twice —
+ * a Hugging Face checkpoint in AutoAWQ's GEMM layout and a GGUF whose AWQ tensors are Q4_1 blocks
+ * carrying the same grid (the GGUF is converted from the checkpoint just written, so the two agree).
+ */
+export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAwqResult> {
+  const started = performance.now();
+  const groupSize = params.groupSize ?? 32;
+  const experts = params.experts ?? "keep";
+  const method = params.method ?? "awq";
+  const clip = method === "awq" && (params.clip ?? true);
+  const samples = params.samples ?? AWQ_DEFAULT_SAMPLES;
+  const seqlen = params.seqlen ?? AWQ_DEFAULT_SEQLEN;
+  const log = params.log ?? (() => {});
+  if (!["keep", "awq"].includes(experts)) throw new UsageError(`--experts ${JSON.stringify(experts)}: expected keep or awq`);
+  if (!["awq", "rtn"].includes(method)) throw new UsageError(`--method ${JSON.stringify(method)}: expected awq or rtn`);
+  for (const [option, value] of [["--samples", samples], ["--seqlen", seqlen]] as const) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new UsageError(`${option} ${value}: expected a positive integer`);
+  }
+  const config = await checkAwqInput({ dir: params.dir, groupSize, experts });
+
+  let sequences: number[][] = [];
+  let calibration: QuantizeAwqResult["calibration"] = null;
+  if (method === "awq") {
+    const source = params.calibFile ?? BUILTIN_CALIBRATION_NAME;
+    const documents = params.calibFile ? await readCalibrationDocuments({ file: params.calibFile }) : [...BUILTIN_CALIBRATION_DOCUMENTS];
+    const tokenize = await createByteLevelBpeEncoder({ dir: params.dir });
+    sequences = buildCalibrationSequences({ documents, tokenize, samples, seqlen, source });
+    calibration = { source: params.calibFile ? basename(params.calibFile) : BUILTIN_CALIBRATION_NAME, samples, seqlen, tokens: samples * seqlen };
+    log(`calibration: ${samples} × ${seqlen} tokens from ${source}`);
+  }
+
+  const name = params.name ?? modelNameFromDir(basename(params.dir));
+  const stem = (params.fileStem ?? basename(params.dir)).replace(/[^\w.-]+/g, "-");
+  const tag = `${method}-g${groupSize}${experts === "awq" ? "-experts-awq" : ""}`;
+  const ggufFile = `${stem}-${tag}.gguf`;
+  const checkpointDir = `${stem}-${tag}`;
+  const partialDir = join(params.outDir, `.${checkpointDir}.partial-${process.pid}`);
+  await rm(partialDir, { recursive: true, force: true });
+
+  const backend = await createBackend(params.backend ?? "auto", method, log);
+  const layers: AwqLayerReport[] = [];
+  const scales: AwqLayerScales[] = [];
+  try {
+    const writer = await createAwqCheckpointWriter({
+      sourceDir: params.dir,
+      outDir: partialDir,
+      config,
+      groupSize,
+      experts,
+      method,
+      clip,
+      calibration: calibration ? `${calibration.samples} sequences × ${calibration.seqlen} tokens of ${calibration.source}` : "none (round-to-nearest needs no activations)",
+    });
+    let search: Awaited<ReturnType<typeof searchGptOssAwq>>;
+    let files: string[];
+    try {
+      search = await searchGptOssAwq({
+        dir: params.dir,
+        sequences,
+        groupSize,
+        experts,
+        method,
+        clip,
+        backend,
+        expertPrecision: params.expertPrecision,
+        signal: params.signal,
+        onProgress: params.onProgress,
+        onLayer: async (result) => {
+          layers.push(result.report);
+          scales.push(result.scales);
+          await writer.writeLayer(result);
+        },
+      });
+      ({ files } = await writer.finish({
+        report: { method, clip, group_size: groupSize, experts, calibration, backend: backend.name, seconds: search.seconds, layers },
+      }));
+    } finally {
+      await writer.close();
+    }
+    await rm(join(params.outDir, checkpointDir), { recursive: true, force: true });
+    await rename(partialDir, join(params.outDir, checkpointDir));
+
+    const t0 = performance.now();
+    const gguf = await writeAwqGguf({
+      sourceDir: params.dir,
+      awqDir: join(params.outDir, checkpointDir),
+      outPath: join(params.outDir, ggufFile),
+      experts,
+      method,
+      groupSize,
+      name,
+      signal: params.signal,
+      onProgress: (p) => params.onProgress?.({ phase: "gguf", ...p }),
+    });
+    const ggufSeconds = (performance.now() - t0) / 1000;
+    return {
+      method,
+      clip,
+      groupSize,
+      experts,
+      ggufFile,
+      checkpointDir,
+      checkpointFiles: files,
+      gguf,
+      calibration,
+      backend: backend.name,
+      layers,
+      scales,
+      seconds: { ...search.seconds, gguf: ggufSeconds, total: (performance.now() - started) / 1000 },
+    };
+  } catch (error) {
+    await rm(partialDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await backend.dispose();
+  }
+}
+
+async function createBackend(kind: "auto" | "ort" | "plain", method: AwqMethod, log: (message: string) => void): Promise<MatmulBackend> {
+  if (kind === "plain" || method === "rtn") return createPlainMatmulBackend();
+  try {
+    return await createOrtMatmulBackend();
+  } catch (error) {
+    if (kind === "ort") throw error;
+    log(`onnxruntime-node unavailable (${(error as Error).message}); using the plain TypeScript backend`);
+    return createPlainMatmulBackend();
+  }
+}

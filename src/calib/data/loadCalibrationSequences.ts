@@ -1,0 +1,139 @@
+/**
+ * Calibration token sequences for scoring, from
+ * - a `.json` file: `[[id, …], …]` or `{ "sequences": [[id, …], …] }` (already tokenized);
+ * - any other file: UTF-8 text, tokenized with the checkpoint's tokenizer.json and cut into sequences;
+ * - CMMLU dev questions (default): per subject, the official prompt header and the subject's 5 dev
+ *   questions with their answers — the shape of a 5-shot evaluation prompt, from questions the
+ *   evaluation never scores (it uses the test split) — subjects in a seeded order so that a small token
+ *   budget still spans the categories.
+ * Text is tokenized with oss-prep's byte-level BPE encoder (the o200k split and the tokenizer's merges).
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { InvalidInputError } from "../../errors.js";
+import type { CmmluDataset } from "../../eval/cmmlu/cmmluTypes.js";
+import { cmmluPromptHeader, formatCmmluQuestion } from "../../eval/cmmlu/buildCmmluPrompt.js";
+import { type ByteLevelBpeTokenizerJson, encodeByteLevelBpe } from "../../formats/tokenizer/encodeByteLevelBpe.js";
+import type { CalibrationSet } from "../../prune/pruneCheckpoint.js";
+
+export type CalibrationSource = { kind: "file"; path: string } | { kind: "cmmlu"; dataset: CmmluDataset; seed?: number };
+
+export interface LoadCalibrationSequencesParams {
+  source: CalibrationSource;
+  /** Checkpoint folder: its tokenizer.json tokenizes text, its vocabulary bounds token ids. */
+  checkpointDir: string;
+  /** Token budget over all sequences. */
+  maxTokens: number;
+  /** Longest sequence (longer text is cut). */
+  sequenceLength: number;
+}
+
+export async function loadCalibrationSequences(params: LoadCalibrationSequencesParams): Promise<CalibrationSet> {
+  const { source, maxTokens, sequenceLength } = params;
+  if (source.kind === "file" && source.path.toLowerCase().endsWith(".json")) {
+    return { sequences: budget(await readTokenFile(source.path, params.checkpointDir), maxTokens, sequenceLength), description: `token ids from ${source.path}` };
+  }
+  const tokenizer = await readTokenizer(params.checkpointDir);
+  if (source.kind === "file") {
+    let text: string;
+    try {
+      text = await readFile(source.path, "utf8");
+    } catch (error) {
+      throw new InvalidInputError(source.path, `cannot read calibration text: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    if (text.trim() === "") throw new InvalidInputError(source.path, "calibration text is empty");
+    const [ids] = tokenizeAll([text], tokenizer);
+    const sequences: number[][] = [];
+    for (let at = 0; at < ids.length; at += sequenceLength) sequences.push(ids.slice(at, at + sequenceLength));
+    return { sequences: budget(sequences, maxTokens, sequenceLength), description: `text of ${source.path}` };
+  }
+  const { dataset } = source;
+  const subjects = shuffle([...dataset.subjects.keys()], source.seed ?? 0);
+  const texts: string[] = [];
+  for (const subject of subjects) {
+    const { dev } = await dataset.readSubject(subject);
+    if (dev.length === 0) continue;
+    texts.push(cmmluPromptHeader(dataset.subjects.get(subject)!.zh) + dev.map((q) => formatCmmluQuestion(q, true)).join(""));
+  }
+  if (texts.length === 0) throw new InvalidInputError(dataset.dir, "no CMMLU dev questions to calibrate on");
+  // A subject's 5-shot text rarely passes sequenceLength; tokenizing all of them is cheap next to the forward pass.
+  const sequences = budget(tokenizeAll(texts, tokenizer), maxTokens, sequenceLength);
+  return { sequences, description: `CMMLU dev questions (${sequences.length} subjects, 5 solved questions each under the official header) from ${dataset.origin}` };
+}
+
+async function readTokenizer(dir: string): Promise<ByteLevelBpeTokenizerJson> {
+  const file = join(dir, "tokenizer.json");
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as ByteLevelBpeTokenizerJson;
+  } catch (error) {
+    throw new InvalidInputError(file, `cannot read the tokenizer to tokenize calibration text: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Tokenize several texts in one encoder call (it builds the merge table each call, ~1 s for o200k):
+ * joined by an added token none of them contains, which the encoder matches before splitting, so
+ * each text tokenizes exactly as on its own.
+ */
+function tokenizeAll(texts: string[], tokenizer: ByteLevelBpeTokenizerJson): number[][] {
+  const separator = tokenizer.added_tokens.find((t) => texts.every((text) => !text.includes(t.content)));
+  if (!separator) return texts.map((text) => encodeByteLevelBpe({ text, tokenizer }));
+  const ids = encodeByteLevelBpe({ text: texts.join(separator.content), tokenizer });
+  const out: number[][] = [[]];
+  for (const id of ids) {
+    if (id === separator.id) out.push([]);
+    else out[out.length - 1].push(id);
+  }
+  return out;
+}
+
+async function readTokenFile(path: string, checkpointDir: string): Promise<number[][]> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new InvalidInputError(path, `cannot read calibration token ids: ${(error as Error).message}`);
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { sequences?: unknown })?.sequences;
+  if (!Array.isArray(list) || list.length === 0) throw new InvalidInputError(path, 'expected [[id, …], …] or { "sequences": [[id, …], …] }');
+  const config = JSON.parse(await readFile(join(checkpointDir, "config.json"), "utf8")) as { vocab_size?: number };
+  const vocab = config.vocab_size ?? Infinity;
+  return list.map((s, i) => {
+    if (!Array.isArray(s) || s.length === 0 || !s.every((id) => Number.isSafeInteger(id) && id >= 0 && id < vocab)) {
+      throw new InvalidInputError(path, `expected a non-empty list of token ids in [0, ${vocab})`, `sequences[${i}]`);
+    }
+    return s as number[];
+  });
+}
+
+/** Cut sequences to sequenceLength and stop at maxTokens (a last partial sequence is kept when it is not tiny). */
+function budget(sequences: number[][], maxTokens: number, sequenceLength: number): number[][] {
+  const out: number[][] = [];
+  let left = maxTokens;
+  for (const s of sequences) {
+    if (left <= 0) break;
+    const cut = s.slice(0, Math.min(sequenceLength, left));
+    if (cut.length === 0) continue;
+    if (cut.length < 16 && out.length > 0) break;
+    out.push(cut);
+    left -= cut.length;
+  }
+  return out;
+}
+
+/** Fisher–Yates with a small seeded generator (mulberry32). */
+function shuffle<T>(items: T[], seed: number): T[] {
+  let state = (seed ^ 0x5bd1e995) >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
