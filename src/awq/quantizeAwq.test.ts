@@ -20,7 +20,7 @@ import { openCheckpoint, type SafetensorsCheckpoint } from "../formats/safetenso
 import { dequantizeRows } from "../ggml/dequantizeRows.js";
 import { BUILTIN_CALIBRATION_DOCUMENTS } from "../calib/data/builtinCalibrationText.js";
 import { buildCalibrationSequences } from "../calib/data/buildCalibrationSequences.js";
-import { createByteLevelBpeEncoder } from "../formats/tokenizer/createByteLevelBpeEncoder.js";
+import { readByteLevelBpeEncoder } from "../formats/tokenizer/readByteLevelBpeEncoder.js";
 import { quantizeAwq, type QuantizeAwqResult } from "./quantizeAwq.js";
 import { readAwqGemmTensors } from "./readAwqGemmTensors.js";
 import { unpackAwqGemm } from "./unpackAwqGemm.js";
@@ -172,7 +172,7 @@ describe("awq on the fixture (experts awq, group 32)", () => {
   });
 
   it("the router is exact: the folded float model routes every calibration token as the original", async () => {
-    const tokenize = await createByteLevelBpeEncoder({ dir: tinyFixtureDir() });
+    const tokenize = await readByteLevelBpeEncoder({ dir: tinyFixtureDir() });
     const sequences = buildCalibrationSequences({ documents: BUILTIN_CALIBRATION_DOCUMENTS, tokenize, samples: SAMPLES, seqlen: SEQLEN, source: "built-in" });
     const scales = new Map(result.scales.map((s, layer) => [layer, s]));
     expect(scales.get(0)?.mlp).toBeDefined();

@@ -8,7 +8,7 @@ import { UsageError } from "../errors.js";
 import type { AwqExpertPolicy, AwqLayerReport, AwqLayerScales, AwqMethod, AwqProgress } from "./awqTypes.js";
 import { BUILTIN_CALIBRATION_DOCUMENTS, BUILTIN_CALIBRATION_NAME } from "../calib/data/builtinCalibrationText.js";
 import { buildCalibrationSequences } from "../calib/data/buildCalibrationSequences.js";
-import { createByteLevelBpeEncoder } from "../formats/tokenizer/createByteLevelBpeEncoder.js";
+import { readByteLevelBpeEncoder } from "../formats/tokenizer/readByteLevelBpeEncoder.js";
 import { readCalibrationDocuments } from "../calib/data/readCalibrationDocuments.js";
 import { checkAwqInput } from "./checkAwqInput.js";
 import { createAwqCheckpointWriter } from "./createAwqCheckpointWriter.js";
@@ -92,7 +92,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
   if (method === "awq") {
     const source = params.calibFile ?? BUILTIN_CALIBRATION_NAME;
     const documents = params.calibFile ? await readCalibrationDocuments({ file: params.calibFile }) : [...BUILTIN_CALIBRATION_DOCUMENTS];
-    const tokenize = await createByteLevelBpeEncoder({ dir: params.dir });
+    const tokenize = await readByteLevelBpeEncoder({ dir: params.dir });
     sequences = buildCalibrationSequences({ documents, tokenize, samples, seqlen, source });
     calibration = { source: params.calibFile ? basename(params.calibFile) : BUILTIN_CALIBRATION_NAME, samples, seqlen, tokens: samples * seqlen };
     log(`calibration: ${samples} × ${seqlen} tokens from ${source}`);

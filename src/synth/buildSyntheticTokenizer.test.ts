@@ -4,12 +4,13 @@ import { describe, expect, it } from "vitest";
 import { tinyFixtureDir } from "../../test/shared.js";
 import { buildSyntheticTokenizer } from "./buildSyntheticTokenizer.js";
 import { byteLevelAlphabet } from "../formats/tokenizer/byteLevelAlphabet.js";
-import { encodeByteLevelBpe, type ByteLevelBpeTokenizerJson } from "../formats/tokenizer/encodeByteLevelBpe.js";
+import { type ByteLevelBpeTokenizerJson, createByteLevelBpeEncoder } from "../formats/tokenizer/createByteLevelBpeEncoder.js";
 import { TOKENIZER_TRAINING_CORPUS } from "./corpus.js";
 
 interface TokenizerJson extends ByteLevelBpeTokenizerJson {
   [key: string]: unknown;
-  model: ByteLevelBpeTokenizerJson["model"] & Record<string, unknown>;
+  added_tokens: Array<{ id: number; content: string }>;
+  model: { vocab: Record<string, number>; merges: Array<[string, string] | string> } & Record<string, unknown>;
 }
 
 const parse = (text: string): TokenizerJson => JSON.parse(text) as TokenizerJson;
@@ -77,15 +78,15 @@ describe("buildSyntheticTokenizer (demo)", () => {
       "<|start|>user<|message|>Hello<|end|><|start|>assistant<|channel|>final<|message|>Hi<|return|>",
     ];
     for (const text of samples) {
-      const ids = encodeByteLevelBpe({ text, tokenizer });
+      const ids = createByteLevelBpeEncoder({ tokenizer })(text);
       expect(decode(tokenizer, ids)).toBe(text);
       expect(Math.max(...ids)).toBeLessThan(built.definedTokenCount);
     }
   });
 
   it("compresses text like a trained BPE: frequent words are single tokens", () => {
-    expect(encodeByteLevelBpe({ text: " the", tokenizer })).toEqual([vocab["Ġthe"]]);
-    const ids = encodeByteLevelBpe({ text: TOKENIZER_TRAINING_CORPUS, tokenizer });
+    expect(createByteLevelBpeEncoder({ tokenizer })(" the")).toEqual([vocab["Ġthe"]]);
+    const ids = createByteLevelBpeEncoder({ tokenizer })(TOKENIZER_TRAINING_CORPUS);
     expect(ids.length).toBeLessThan(Buffer.byteLength(TOKENIZER_TRAINING_CORPUS) / 2.5);
   });
 
@@ -106,7 +107,7 @@ describe("buildSyntheticTokenizer (demo)", () => {
     });
     expect(tokenizer.added_tokens.map((t) => t.id)).toEqual(Array.from({ length: 21 }, (_, i) => 900 + i));
     expect(built.definedTokenCount).toBe(921);
-    expect(encodeByteLevelBpe({ text: "<|start|>", tokenizer })).toEqual([908]);
+    expect(createByteLevelBpeEncoder({ tokenizer })("<|start|>")).toEqual([908]);
   });
 
   it("has the structure of the fixture's tokenizer.json (pre-tokenizer, decoder, model options, added-token fields)", () => {
@@ -190,6 +191,6 @@ describe("buildSyntheticTokenizer (gpt-oss-20b)", () => {
     });
     expect(built.definedTokenCount).toBe(200019);
     const text = "<|start|>user<|message|>The river town wakes up slowly.<|end|>";
-    expect(decode(tokenizer, encodeByteLevelBpe({ text, tokenizer }))).toBe(text);
+    expect(decode(tokenizer, createByteLevelBpeEncoder({ tokenizer })(text))).toBe(text);
   });
 });

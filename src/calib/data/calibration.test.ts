@@ -12,7 +12,7 @@ import { InvalidInputError } from "../../errors.js";
 import { convertCheckpoint } from "../../convert/convertCheckpoint.js";
 import { BUILTIN_CALIBRATION_DOCUMENTS } from "./builtinCalibrationText.js";
 import { buildCalibrationSequences } from "./buildCalibrationSequences.js";
-import { createByteLevelBpeEncoder } from "../../formats/tokenizer/createByteLevelBpeEncoder.js";
+import { readByteLevelBpeEncoder } from "../../formats/tokenizer/readByteLevelBpeEncoder.js";
 import { readCalibrationDocuments } from "./readCalibrationDocuments.js";
 
 let dir: string;
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe("calibration tokenizer", () => {
   it("tokenizes the built-in text as llama.cpp does from the same tokenizer (harmony special tokens included)", async () => {
-    const encode = await createByteLevelBpeEncoder({ dir: tinyFixtureDir() });
+    const encode = await readByteLevelBpeEncoder({ dir: tinyFixtureDir() });
     const gguf = join(dir, "tiny.gguf");
     await convertCheckpoint({ dir: tinyFixtureDir(), outPath: gguf, outtype: "bf16" });
     const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
@@ -44,7 +44,7 @@ describe("calibration tokenizer", () => {
     const other = join(dir, "other");
     await (await import("node:fs/promises")).mkdir(other);
     await writeFile(join(other, "tokenizer.json"), JSON.stringify({ model: { type: "WordPiece", vocab: {} } }));
-    await expect(createByteLevelBpeEncoder({ dir: other })).rejects.toThrow(/tokenizer\.json: model: expected a BPE model/);
+    await expect(readByteLevelBpeEncoder({ dir: other })).rejects.toThrow(/tokenizer\.json: model: expected a BPE model/);
   });
 });
 
@@ -87,7 +87,7 @@ describe("calibration files and sequences", () => {
   });
 
   it("the built-in set holds the default 16 × 512 tokens with the fixture's tokenizer", async () => {
-    const encode = await createByteLevelBpeEncoder({ dir: tinyFixtureDir() });
+    const encode = await readByteLevelBpeEncoder({ dir: tinyFixtureDir() });
     const sequences = buildCalibrationSequences({ documents: BUILTIN_CALIBRATION_DOCUMENTS, tokenize: encode, samples: 16, seqlen: 512, source: "built-in" });
     expect(sequences).toHaveLength(16);
     expect(sequences.every((s) => s.length === 512)).toBe(true);

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { InvalidInputError } from "../../errors.js";
 import type { CmmluDataset } from "../../eval/cmmlu/cmmluTypes.js";
 import { cmmluPromptHeader, formatCmmluQuestion } from "../../eval/cmmlu/buildCmmluPrompt.js";
-import { type ByteLevelBpeTokenizerJson, encodeByteLevelBpe } from "../../formats/tokenizer/encodeByteLevelBpe.js";
+import { readByteLevelBpeEncoder } from "../../formats/tokenizer/readByteLevelBpeEncoder.js";
 import type { CalibrationSet } from "../../prune/pruneCheckpoint.js";
 
 export type CalibrationSource = { kind: "file"; path: string } | { kind: "cmmlu"; dataset: CmmluDataset; seed?: number };
@@ -33,7 +33,7 @@ export async function loadCalibrationSequences(params: LoadCalibrationSequencesP
   if (source.kind === "file" && source.path.toLowerCase().endsWith(".json")) {
     return { sequences: budget(await readTokenFile(source.path, params.checkpointDir), maxTokens, sequenceLength), description: `token ids from ${source.path}` };
   }
-  const tokenizer = await readTokenizer(params.checkpointDir);
+  const encode = await readByteLevelBpeEncoder({ dir: params.checkpointDir });
   if (source.kind === "file") {
     let text: string;
     try {
@@ -42,7 +42,7 @@ export async function loadCalibrationSequences(params: LoadCalibrationSequencesP
       throw new InvalidInputError(source.path, `cannot read calibration text: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     if (text.trim() === "") throw new InvalidInputError(source.path, "calibration text is empty");
-    const [ids] = tokenizeAll([text], tokenizer);
+    const ids = encode(text);
     const sequences: number[][] = [];
     for (let at = 0; at < ids.length; at += sequenceLength) sequences.push(ids.slice(at, at + sequenceLength));
     return { sequences: budget(sequences, maxTokens, sequenceLength), description: `text of ${source.path}` };
@@ -57,34 +57,8 @@ export async function loadCalibrationSequences(params: LoadCalibrationSequencesP
   }
   if (texts.length === 0) throw new InvalidInputError(dataset.dir, "no CMMLU dev questions to calibrate on");
   // A subject's 5-shot text rarely passes sequenceLength; tokenizing all of them is cheap next to the forward pass.
-  const sequences = budget(tokenizeAll(texts, tokenizer), maxTokens, sequenceLength);
+  const sequences = budget(texts.map(encode), maxTokens, sequenceLength);
   return { sequences, description: `CMMLU dev questions (${sequences.length} subjects, 5 solved questions each under the official header) from ${dataset.origin}` };
-}
-
-async function readTokenizer(dir: string): Promise<ByteLevelBpeTokenizerJson> {
-  const file = join(dir, "tokenizer.json");
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as ByteLevelBpeTokenizerJson;
-  } catch (error) {
-    throw new InvalidInputError(file, `cannot read the tokenizer to tokenize calibration text: ${(error as Error).message}`);
-  }
-}
-
-/**
- * Tokenize several texts in one encoder call (it builds the merge table each call, ~1 s for o200k):
- * joined by an added token none of them contains, which the encoder matches before splitting, so
- * each text tokenizes exactly as on its own.
- */
-function tokenizeAll(texts: string[], tokenizer: ByteLevelBpeTokenizerJson): number[][] {
-  const separator = tokenizer.added_tokens.find((t) => texts.every((text) => !text.includes(t.content)));
-  if (!separator) return texts.map((text) => encodeByteLevelBpe({ text, tokenizer }));
-  const ids = encodeByteLevelBpe({ text: texts.join(separator.content), tokenizer });
-  const out: number[][] = [[]];
-  for (const id of ids) {
-    if (id === separator.id) out.push([]);
-    else out[out.length - 1].push(id);
-  }
-  return out;
 }
 
 async function readTokenFile(path: string, checkpointDir: string): Promise<number[][]> {

@@ -1,36 +1,30 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { InvalidInputError } from "../../errors.js";
-import { byteLevelAlphabet } from "./byteLevelAlphabet.js";
-import { O200K_PRETOKENIZER_REGEX, splitO200k } from "./splitO200k.js";
 import { applyBpeMerges } from "./applyBpeMerges.js";
+import { byteLevelAlphabet } from "./byteLevelAlphabet.js";
+import { splitO200k } from "./splitO200k.js";
 
-interface TokenizerJson {
+/** The parts of a tokenizer.json that encoding needs. */
+export interface ByteLevelBpeTokenizerJson {
   added_tokens?: Array<{ id: number; content: string }>;
   pre_tokenizer?: unknown;
   model?: { type?: string; vocab?: Record<string, number>; merges?: Array<[string, string] | string>; ignore_merges?: boolean };
 }
 
 /**
- * A text → token ids encoder for a checkpoint's tokenizer.json, as tokenizers encodes for gpt-oss:
- * added tokens matched literally first, the rest split with the o200k regex, each piece's UTF-8 bytes
- * mapped to the byte-level alphabet and BPE-merged lowest rank first (or taken whole when the model
- * sets ignore_merges and the piece is in the vocabulary). The merge ranks are built once and pieces
- * are memoised, so a multi-MB calibration file tokenizes in seconds. Other tokenizer kinds are refused:
- * oss-prep only calibrates gpt-oss.
+ * The one text → token ids encoder for gpt-oss's byte-level BPE tokenizer.json, as tokenizers encodes:
+ * added tokens matched literally first (longest first), the rest split with the o200k regex, each
+ * piece's UTF-8 bytes mapped to the byte-level alphabet and BPE-merged lowest rank first (or taken
+ * whole when the model sets ignore_merges and the piece is in the vocabulary). Merge ranks are built
+ * once and pieces memoised, so a multi-MB calibration file tokenizes in seconds.
+ *
+ * Used by calibration (AWQ, pruning) and to check that the synthetic tokenizer really tokenizes,
+ * without depending on a tokenizers implementation. `file` names the tokenizer in errors.
  */
-export async function createByteLevelBpeEncoder(params: { dir: string }): Promise<(text: string) => number[]> {
-  const file = join(params.dir, "tokenizer.json");
-  let tokenizer: TokenizerJson;
-  try {
-    tokenizer = JSON.parse(await readFile(file, "utf8")) as TokenizerJson;
-  } catch (error) {
-    throw new InvalidInputError(file, `cannot read the tokenizer: ${(error as Error).message}`);
-  }
-  const model = tokenizer.model;
-  if (model?.type !== "BPE" || !model.vocab || !Array.isArray(model.merges)) throw new InvalidInputError(file, "expected a BPE model with vocab and merges", "model");
-  if (!JSON.stringify(tokenizer.pre_tokenizer ?? null).includes(JSON.stringify(O200K_PRETOKENIZER_REGEX))) {
-    throw new InvalidInputError(file, "pre-tokenizer is not gpt-oss's (o200k regex split + byte-level); calibration tokenizes only gpt-oss text", "pre_tokenizer");
+export function createByteLevelBpeEncoder(params: { tokenizer: ByteLevelBpeTokenizerJson; file?: string }): (text: string) => number[] {
+  const file = params.file ?? "tokenizer.json";
+  const model = params.tokenizer.model;
+  if ((model?.type !== undefined && model.type !== "BPE") || !model?.vocab || !Array.isArray(model.merges)) {
+    throw new InvalidInputError(file, "expected a BPE model with vocab and merges", "model");
   }
   const vocab = new Map(Object.entries(model.vocab));
   const ranks = new Map<string, number>();
@@ -39,7 +33,7 @@ export async function createByteLevelBpeEncoder(params: { dir: string }): Promis
     ranks.set(`${left} ${right}`, rank);
   });
   const ignoreMerges = model.ignore_merges === true;
-  const added = [...(tokenizer.added_tokens ?? [])].sort((a, b) => b.content.length - a.content.length);
+  const added = [...(params.tokenizer.added_tokens ?? [])].sort((a, b) => b.content.length - a.content.length);
   const addedFirstChars = new Set(added.map((t) => t.content[0]));
   const { byteToChar } = byteLevelAlphabet();
   const encoder = new TextEncoder();
@@ -49,17 +43,18 @@ export async function createByteLevelBpeEncoder(params: { dir: string }): Promis
     const known = memo.get(piece);
     if (known) return known;
     const whole = [...encoder.encode(piece)].map((b) => byteToChar[b]);
+    const wholeId = ignoreMerges ? vocab.get(whole.join("")) : undefined;
     let ids: number[];
-    if (ignoreMerges && vocab.has(whole.join(""))) {
-      ids = [vocab.get(whole.join(""))!];
+    if (wholeId !== undefined) {
+      ids = [wholeId];
     } else {
-      const symbols = applyBpeMerges({ symbols: whole, ranks });
-      ids = symbols.map((symbol) => {
+      ids = applyBpeMerges({ symbols: whole, ranks }).map((symbol) => {
         const id = vocab.get(symbol);
         if (id === undefined) throw new InvalidInputError(file, `merges produce ${JSON.stringify(symbol)}, which is not in the vocabulary`, "model.merges");
         return id;
       });
     }
+    // bounded: a hostile or huge text cannot grow the memo without limit
     if (memo.size < 1 << 20) memo.set(piece, ids);
     return ids;
   };
