@@ -10,9 +10,10 @@
  */
 import type { GgufTensorPlan } from "../arch/gpt-oss/tensorMap.js";
 import { f32ToBf16, requantizeBf16 } from "../formats/float/floatConversions.js";
-import { GgmlType, ggmlTensorBytes } from "../formats/gguf/ggmlTypes.js";
+import { GgmlType } from "../formats/gguf/ggmlTypes.js";
 import type { TensorChunk } from "../convert/tensorChunks.js";
 import { writeCheckpointGguf, type PlannedTensor } from "../convert/writeCheckpointGguf.js";
+import { buildQuantizeResult } from "./buildQuantizeResult.js";
 import type { ImportanceMatrix } from "./imatrix/readImatrixGguf.js";
 import { imatrixForPlan } from "./imatrixForPlan.js";
 import { planQuantization, type ExpertPolicy } from "./planQuantization.js";
@@ -83,22 +84,13 @@ export async function quantizeCheckpoint(params: {
     signal: params.signal,
     onProgress: params.onProgress,
   });
-  const tensors = decisions.map((d) => ({ ...d, bytes: ggmlTensorBytes(d.type, d.shape) }));
-  const parameters = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
-  const tensorBytes = tensors.reduce((n, t) => n + t.bytes, 0);
-  return {
-    path: result.path,
-    fileBytes: result.fileBytes,
-    sha256: result.sha256,
-    type: quantizeType.name,
-    fileType: quantizeType.ftype,
+  return buildQuantizeResult({
+    written: result,
+    quantizeType,
     experts,
     input: { kind: "checkpoint", path: params.dir },
-    imatrix: params.imatrix && imatrix ? { path: params.imatrix.path, entries: params.imatrix.entries.size, used: imatrix.used } : undefined,
-    tensors,
-    parameters,
-    tensorBytes,
-    bitsPerWeight: (tensorBytes * 8) / parameters,
-    seconds: (performance.now() - started) / 1000,
-  };
+    decisions,
+    imatrix: params.imatrix && imatrix ? { source: params.imatrix, used: imatrix.used } : undefined,
+    startedMs: started,
+  });
 }

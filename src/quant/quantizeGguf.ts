@@ -15,6 +15,7 @@ import { readGguf, type GgufFile, type GgufTensorInfo } from "../formats/gguf/re
 import { writeGgufStreaming, type StreamedGgufTensor } from "../formats/gguf/writeGgufStreaming.js";
 import { encodeChunk } from "../convert/encodeChunk.js";
 import type { TensorChunk } from "../convert/tensorChunks.js";
+import { buildQuantizeResult } from "./buildQuantizeResult.js";
 import type { ImportanceMatrix } from "./imatrix/readImatrixGguf.js";
 import { imatrixForPlan } from "./imatrixForPlan.js";
 import { planQuantization, type ExpertPolicy } from "./planQuantization.js";
@@ -159,24 +160,15 @@ export async function quantizeGguf(params: {
     });
     const metadata = quantizedGgufMetadata({ metadata: gguf.metadata, fileType: quantizeType.ftype, overrides: imatrix?.metadata });
     const result = await writeGgufStreaming({ path: params.outPath, metadata, tensors, signal: params.signal, onProgress: params.onProgress });
-    const quantized = plan.tensors.map((d) => ({ ...d, bytes: ggmlTensorBytes(d.type, d.shape) }));
-    const parameters = quantized.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
-    const tensorBytes = quantized.reduce((n, t) => n + t.bytes, 0);
-    return {
-      path: result.path,
-      fileBytes: result.fileBytes,
-      sha256: result.sha256,
-      type: quantizeType.name,
-      fileType: quantizeType.ftype,
+    return buildQuantizeResult({
+      written: result,
+      quantizeType,
       experts,
       input: { kind: "gguf", path },
-      imatrix: params.imatrix && imatrix ? { path: params.imatrix.path, entries: params.imatrix.entries.size, used: imatrix.used } : undefined,
-      tensors: quantized,
-      parameters,
-      tensorBytes,
-      bitsPerWeight: (tensorBytes * 8) / parameters,
-      seconds: (performance.now() - started) / 1000,
-    };
+      decisions: plan.tensors,
+      imatrix: params.imatrix && imatrix ? { source: params.imatrix, used: imatrix.used } : undefined,
+      startedMs: started,
+    });
   } finally {
     await handle.close();
   }
