@@ -19,6 +19,7 @@ import type { ModelSpec } from "./modelSpec.js";
 import type { PipelineSpec, PipelineStage } from "./pipelineSpec.js";
 import { defaultStepRunner, type StepRunner } from "./progress.js";
 import type { Artifact, StageResult } from "./types.js";
+import { isProcessAlive } from "../util/isProcessAlive.js";
 
 export interface BuildOptions {
   pipeline: PipelineSpec;
@@ -62,14 +63,6 @@ export function stageCacheKey(params: {
   return createHash("sha256").update(canonicalJson(params)).digest("hex").slice(0, 24);
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Remove partial directories left by killed builds (their owner process is gone). */
 async function removeStalePartials(stageRoot: string): Promise<void> {

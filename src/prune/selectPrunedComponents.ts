@@ -6,6 +6,7 @@
 import type { PrunePlan } from "./planPruning.js";
 import type { ExpertScoreMethod, HeadScoreMethod, PruneScores } from "./pruneScores.js";
 import type { LayerSelection, PruneSelection } from "./pruneSelection.js";
+import { mulberry32 } from "../util/mulberry32.js";
 
 export interface SelectPrunedComponentsParams {
   plan: PrunePlan;
@@ -65,13 +66,6 @@ function topIndices(values: readonly number[], n: number): number[] {
 
 /** Deterministic uniform values per (seed, layer, kind): mulberry32 on a mixed seed. */
 function randomValues(n: number, seed: number, layer: number, kind: number): number[] {
-  let state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(layer + 1, 0xc2b2ae35) ^ Math.imul(kind, 0x27d4eb2f)) >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(layer + 1, 0xc2b2ae35) ^ Math.imul(kind, 0x27d4eb2f));
   return Array.from({ length: n }, next);
 }

@@ -10,6 +10,7 @@ import { planSyntheticCheckpoint } from "./planSyntheticCheckpoint.js";
 import type { SyntheticPresetName } from "./presets.js";
 import type { PlannedTensor, SyntheticCheckpointPlan, SynthesisProgress, SynthesizedCheckpoint } from "./types.js";
 import { syncDirectory } from "../util/syncDirectory.js";
+import { isProcessAlive } from "../util/isProcessAlive.js";
 
 /**
  * Bumped whenever the bytes synthesizeCheckpoint writes for a given (preset, seed) change, so caches keyed
@@ -185,15 +186,6 @@ async function removeStalePartials(params: { outDir: string }): Promise<void> {
   }
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -15,6 +15,7 @@ import type { CmmluDataset } from "../../eval/cmmlu/cmmluTypes.js";
 import { cmmluPromptHeader, formatCmmluQuestion } from "../../eval/cmmlu/buildCmmluPrompt.js";
 import { readByteLevelBpeEncoder } from "../../formats/tokenizer/readByteLevelBpeEncoder.js";
 import type { CalibrationSet } from "../../prune/pruneCheckpoint.js";
+import { mulberry32 } from "../../util/mulberry32.js";
 
 export type CalibrationSource = { kind: "file"; path: string } | { kind: "cmmlu"; dataset: CmmluDataset; seed?: number };
 
@@ -97,14 +98,7 @@ function budget(sequences: number[][], maxTokens: number, sequenceLength: number
 
 /** Fisher–Yates with a small seeded generator (mulberry32). */
 function shuffle<T>(items: T[], seed: number): T[] {
-  let state = (seed ^ 0x5bd1e995) >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed ^ 0x5bd1e995);
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [items[i], items[j]] = [items[j], items[i]];

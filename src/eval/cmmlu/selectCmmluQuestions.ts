@@ -7,6 +7,7 @@ import { UsageError } from "../../errors.js";
 import { CMMLU_CATEGORIES } from "./cmmluSubjects.js";
 import type { CmmluDataset, CmmluQuestion } from "./cmmluTypes.js";
 import type { RowFilter } from "./parseRowFilter.js";
+import { mulberry32 } from "../../util/mulberry32.js";
 
 export interface CmmluSelectionSpec {
   /** Subject names or categories (case-insensitive; `social-science` = `Social Science`); all when empty. */
@@ -25,17 +26,6 @@ export interface CmmluSelection {
 
 const normalise = (s: string) => s.toLowerCase().replace(/[\s_-]+/g, " ").trim();
 
-/** mulberry32: small, seedable, and the same on every platform (Math.random is neither). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function resolveCmmluSubjects(dataset: CmmluDataset, names: readonly string[] | undefined): string[] {
   const all = [...dataset.subjects.keys()];
@@ -75,7 +65,7 @@ export async function selectCmmluQuestions(params: { dataset: CmmluDataset; spec
     if (spec.perSubject !== undefined && rows.length > spec.perSubject) {
       if (spec.sample === "random") {
         // seed per subject so adding a subject does not change the others' draw
-        const random = seededRandom((spec.seed ?? 0) ^ hashString(subject));
+        const random = mulberry32((spec.seed ?? 0) ^ hashString(subject));
         const shuffled = [...rows];
         for (let i = shuffled.length - 1; i > 0; i--) {
           const j = Math.floor(random() * (i + 1));

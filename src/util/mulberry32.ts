@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small seedable generator of floats in [0, 1), the same on every platform (Math.random
+ * is neither). Seeded selections (CMMLU sampling, calibration order, random pruning baselines) use it
+ * so a seed means the same picks everywhere.
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
