@@ -64,8 +64,8 @@ export async function inspectPath(params: { path: string }): Promise<InspectRepo
 }
 
 async function inspectCheckpoint(dir: string): Promise<InspectReport> {
-  const { readGptOssConfig } = await import("../arch/gpt-oss/hyperparameters.js");
-  const { logicalParameterCount, parameterClassOf } = await import("../arch/gpt-oss/parameterCount.js");
+  const { readGptOssConfig } = await import("../arch/gpt-oss/index.js");
+  const { logicalParameterCount, parameterClassOf } = await import("../arch/gpt-oss/index.js");
   const { openCheckpoint } = await import("../formats/safetensors/index.js");
   const hp = await readGptOssConfig({ dir });
   const checkpoint = await openCheckpoint({ dir });

@@ -1,5 +1,4 @@
-import { parseGptOssConfig, readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/hyperparameters.js";
-import { planGgufTensors, type GgufTensorPlan, type HfTensorRef } from "../arch/gpt-oss/tensorMap.js";
+import { parseGptOssConfig, readGptOssConfig, type GptOssHyperparameters, planGgufTensors, type GgufTensorPlan, type HfTensorRef } from "../arch/gpt-oss/index.js";
 import { InvalidInputError, UsageError } from "../errors.js";
 import { GgmlType } from "../formats/gguf/ggmlTypes.js";
 import { openCheckpoint } from "../formats/safetensors/index.js";

@@ -3,7 +3,7 @@
  * calibration set when scoring needs one (a file, or CMMLU dev questions from a local copy or the Hub
  * dataset cached in the work dir), pick the matrix backend, and prune.
  */
-import { readGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
+import { readGptOssConfig } from "../arch/gpt-oss/index.js";
 import { createOrtMatmulBackend, createPlainMatmulBackend, type MatmulBackend } from "../calib/index.js";
 import { resolveCmmluDataset } from "../eval/cmmlu/resolveCmmluDataset.js";
 import { loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
