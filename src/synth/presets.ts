@@ -116,3 +116,13 @@ function presetOf(spec: ModelSpec): SyntheticPreset {
     config,
   };
 }
+
+/**
+ * The shapes a model of models/ declares: its own config:, or for a synthetic model its preset's. A
+ * UsageError for a model that declares none (a Hub model without config:).
+ */
+export function declaredShapesOf(spec: Pick<ModelSpec, "name" | "source" | "config" | "file">): SyntheticPreset {
+  if (spec.source.kind === "synth") return syntheticPreset(spec.source.preset);
+  if (!spec.config) throw new UsageError(`${spec.name} declares no config: in ${spec.file ?? "its model file"}, so its shapes are not known without its checkpoint`);
+  return syntheticPreset(spec.name);
+}
