@@ -4,7 +4,7 @@
  * near 2^-7) dequantized on every request, like the checkpoint reader does.
  */
 import { randomBytes } from "node:crypto";
-import { parseGptOssConfig } from "../src/arch/gpt-oss/hyperparameters.js";
+import { parseGptOssConfig } from "../src/arch/gpt-oss/index.js";
 import type { GptOssWeightProvider } from "../src/calib/gptOssWeights.js";
 import { dequantizeHfMxfp4 } from "../src/formats/mxfp4/dequantizeHfMxfp4.js";
 

@@ -5,9 +5,7 @@
  * llama.cpp's dry run and for our type plan, which never read tensor data.
  */
 import { open } from "node:fs/promises";
-import { parseGptOssConfig, type GptOssHyperparameters } from "../src/arch/gpt-oss/hyperparameters.js";
-import { gptOssModelMetadata, sizeLabel } from "../src/arch/gpt-oss/ggufMetadata.js";
-import { planGgufTensors, type GgufTensorPlan } from "../src/arch/gpt-oss/tensorMap.js";
+import { parseGptOssConfig, type GptOssHyperparameters, gptOssModelMetadata, sizeLabel, planGgufTensors, type GgufTensorPlan } from "../src/arch/gpt-oss/index.js";
 import { encodeGgufHeader } from "../src/formats/gguf/encodeGgufHeader.js";
 import { GgmlType } from "../src/formats/gguf/ggmlTypes.js";
 import { LlamaFtype } from "../src/formats/gguf/llamaFtype.js";

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/hyperparameters.js";
+import { readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/index.js";
 import { InvalidInputError, UsageError } from "../errors.js";
 import { openCheckpoint } from "../formats/safetensors/index.js";
 import { AWQ_GROUP_SIZES, type AwqExpertPolicy } from "./awqTypes.js";

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { GptOssHyperparameters } from "../arch/gpt-oss/hyperparameters.js";
+import type { GptOssHyperparameters } from "../arch/gpt-oss/index.js";
 import { dtypeByteSize, openCheckpoint, writeSafetensors, type SafetensorsCheckpoint, type SafetensorsDtype, type SafetensorsTensorToWrite } from "../formats/safetensors/index.js";
 import type { AwqGemmTensors } from "./awqGemmLayout.js";
 import type { AwqExpertPolicy, AwqLayerResult, AwqMethod } from "./awqTypes.js";

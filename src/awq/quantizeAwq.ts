@@ -1,6 +1,6 @@
 import { rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { modelNameFromDir } from "../arch/gpt-oss/ggufMetadata.js";
+import { modelNameFromDir } from "../arch/gpt-oss/index.js";
 import { createOrtMatmulBackend } from "../calib/createOrtMatmulBackend.js";
 import { createPlainMatmulBackend } from "../calib/createPlainMatmulBackend.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";

@@ -5,7 +5,7 @@
  * o_proj scale across the query heads of a KV group.
  */
 import { describe, expect, it } from "vitest";
-import { parseGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
+import { parseGptOssConfig } from "../arch/gpt-oss/index.js";
 import { createPlainMatmulBackend } from "../calib/createPlainMatmulBackend.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
 import { awqScaleCandidates } from "./awqScaleCandidates.js";

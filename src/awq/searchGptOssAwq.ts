@@ -1,4 +1,4 @@
-import type { GptOssHyperparameters } from "../arch/gpt-oss/hyperparameters.js";
+import type { GptOssHyperparameters } from "../arch/gpt-oss/index.js";
 import type { GptOssExpertWeights, GptOssLayerWeights, GptOssWeightProvider } from "../calib/gptOssWeights.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import { openGptOssWeights } from "../calib/openGptOssWeights.js";

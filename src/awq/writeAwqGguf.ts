@@ -1,4 +1,4 @@
-import type { GgufTensorPlan } from "../arch/gpt-oss/tensorMap.js";
+import type { GgufTensorPlan } from "../arch/gpt-oss/index.js";
 import { bf16ToF32, f16ToF32 } from "../formats/float/floatConversions.js";
 import { GgmlType, ggmlTensorBytes, ggmlTypeName } from "../formats/gguf/ggmlTypes.js";
 import { GgufValueType } from "../formats/gguf/ggufValue.js";

@@ -1,4 +1,4 @@
-import type { GptOssRope } from "../arch/gpt-oss/hyperparameters.js";
+import type { GptOssRope } from "../arch/gpt-oss/index.js";
 
 export interface RopeFrequencies {
   /** [headDim / 2] inverse frequencies, float32 as transformers holds them. */

@@ -6,7 +6,7 @@
  * Every array is float32 in Hugging Face's row-major layout; a linear weight is [out_features,
  * in_features]. Providers may return fresh arrays or cached ones; the engine never writes to them.
  */
-import type { GptOssHyperparameters } from "../arch/gpt-oss/hyperparameters.js";
+import type { GptOssHyperparameters } from "../arch/gpt-oss/index.js";
 
 export interface GptOssAttentionWeights {
   /** [nHeads·headDim, hidden] and [nHeads·headDim]. */

@@ -1,4 +1,4 @@
-import { readGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
+import { readGptOssConfig } from "../arch/gpt-oss/index.js";
 import { InvalidInputError } from "../errors.js";
 import { bf16ToF32, f16ToF32 } from "../formats/float/floatConversions.js";
 import { dequantizeHfMxfp4 } from "../formats/mxfp4/dequantizeHfMxfp4.js";

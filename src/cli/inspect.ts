@@ -3,8 +3,8 @@ import { action, printJson } from "./common.js";
 
 export function inspectCommand(): Command {
   return new Command("inspect")
-    .description("show what a checkpoint directory, a GGUF file or a build directory contains")
-    .argument("<path>", "checkpoint dir | file.gguf | build dir")
+    .description("show what a checkpoint directory, a GGUF file or a build directory contains, or what a model of models/ is made of (no weights)")
+    .argument("<path>", "checkpoint dir | file.gguf | build dir | model name (see `oss-prep list`)")
     .option("--json", "machine-readable output")
     .action(
       action(async (path: string, opts: { json?: boolean }) => {

@@ -51,7 +51,7 @@ export function pruneCommand(): Command {
     .description(
       "prune a gpt-oss checkpoint to a parameter target: experts per layer scored by REAP, query heads by FLAP (uniform per KV group); writes a checkpoint in the original layout",
     )
-    .argument("<checkpoint>", "checkpoint directory (config.json, *.safetensors, tokenizer.json)")
+    .argument("<checkpoint>", "checkpoint directory (config.json, *.safetensors, tokenizer.json); with --dry-run also a model of models/ (its declared shapes)")
     .option("-o, --out <dir>", "output checkpoint directory (must not exist; appears complete or not at all)")
     .option("--target-params <n>", "parameter target (15e9, 15B); picks the expert count closest to it (default 15e9 unless --experts-keep is given; heads alone: --experts-keep 100%)", parseTarget)
     .option("--experts-keep <n|p%>", "experts kept per layer (≥ top-k), instead of a target", parseKeep)
@@ -94,7 +94,7 @@ export function pruneCommand(): Command {
           biasCompensation: opts.biasCompensation,
           backend: opts.backend,
         };
-        const plan = await planPruningRequest({ dir, request });
+        const plan = await planPruningRequest({ dir, model: opts.dryRun ? checkpoint : undefined, request });
         if (opts.dryRun) {
           if (opts.json) printJson(plan);
           else process.stdout.write(renderPrunePlan(plan));

@@ -5,7 +5,7 @@
  * (bf16 → bf16 is a copy), f32 values, or ready ggml MXFP4 blocks (kept experts are never decoded).
  */
 import { InvalidInputError } from "../errors.js";
-import type { GgufTensorPlan } from "../arch/gpt-oss/tensorMap.js";
+import type { GgufTensorPlan } from "../arch/gpt-oss/index.js";
 import { bf16ToF32, f16ToF32 } from "../formats/float/floatConversions.js";
 import { dequantizeGgmlMxfp4 } from "../formats/mxfp4/dequantizeGgmlMxfp4.js";
 import { repackHfMxfp4ToGgml } from "../formats/mxfp4/repackHfMxfp4ToGgml.js";

@@ -9,9 +9,7 @@
  * temporary file renamed into place when complete.
  */
 import { basename } from "node:path";
-import { readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/hyperparameters.js";
-import { gptOssModelMetadata, modelNameFromDir, sizeLabel } from "../arch/gpt-oss/ggufMetadata.js";
-import { planGgufTensors, type GgufTensorPlan } from "../arch/gpt-oss/tensorMap.js";
+import { readGptOssConfig, type GptOssHyperparameters, gptOssModelMetadata, modelNameFromDir, sizeLabel, planGgufTensors, type GgufTensorPlan } from "../arch/gpt-oss/index.js";
 import { GgmlType, ggmlTensorBytes } from "../formats/gguf/ggmlTypes.js";
 import type { GgufValue } from "../formats/gguf/ggufValue.js";
 import { writeGgufStreaming, type StreamedGgufTensor } from "../formats/gguf/writeGgufStreaming.js";

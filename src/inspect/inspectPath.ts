@@ -1,5 +1,6 @@
 /**
- * `oss-prep inspect`: what a checkpoint directory, a GGUF file or a build directory contains.
+ * `oss-prep inspect`: what a checkpoint directory, a GGUF file or a build directory contains, or — for
+ * the name of a model of models/ that declares config: — what that model is made of, without weights.
  * Reads headers only (never tensor data), so it is instant even on the 13 GB checkpoint.
  */
 import { existsSync } from "node:fs";
@@ -47,12 +48,35 @@ export type InspectReport =
       metadata: Record<string, unknown>;
       tensors: InspectTensor[];
     }
-  | { kind: "build"; path: string; manifest: BuildManifest };
+  | { kind: "build"; path: string; manifest: BuildManifest }
+  | {
+      kind: "model";
+      name: string;
+      /** The model file the shapes come from. */
+      file?: string;
+      source: string;
+      architecture: string;
+      family: string;
+      hyperparameters: Record<string, unknown>;
+      /** The checkpoint's tensors as the declared config lays them out (no weights read). */
+      tensorCount: number;
+      totalBytes: number;
+      parameters: number;
+      activeParameters: number;
+      parametersByClass: Record<string, number>;
+      /** Tensors a GGUF conversion writes (llama.cpp's plan, MXFP4 experts kept). */
+      ggufTensorCount: number;
+      tensors: InspectTensor[];
+    };
 
 export async function inspectPath(params: { path: string }): Promise<InspectReport> {
   const { path } = params;
   const info = await stat(path).catch(() => undefined);
-  if (!info) throw new InvalidInputError(path, "no such file or directory");
+  if (!info) {
+    const looksLikePath = path.includes("/") || path.startsWith(".") || path.endsWith(".gguf");
+    if (!looksLikePath) return inspectModel(path);
+    throw new InvalidInputError(path, "no such file or directory");
+  }
   if (info.isDirectory()) {
     if (existsSync(join(path, "manifest.json"))) {
       const manifest = JSON.parse(await readFile(join(path, "manifest.json"), "utf8")) as BuildManifest;
@@ -64,8 +88,8 @@ export async function inspectPath(params: { path: string }): Promise<InspectRepo
 }
 
 async function inspectCheckpoint(dir: string): Promise<InspectReport> {
-  const { readGptOssConfig } = await import("../arch/gpt-oss/hyperparameters.js");
-  const { logicalParameterCount, parameterClassOf } = await import("../arch/gpt-oss/parameterCount.js");
+  const { readGptOssConfig } = await import("../arch/gpt-oss/index.js");
+  const { logicalParameterCount, parameterClassOf } = await import("../arch/gpt-oss/index.js");
   const { openCheckpoint } = await import("../formats/safetensors/index.js");
   const hp = await readGptOssConfig({ dir });
   const checkpoint = await openCheckpoint({ dir });
@@ -95,6 +119,55 @@ async function inspectCheckpoint(dir: string): Promise<InspectReport> {
   } finally {
     await checkpoint.close();
   }
+}
+
+/** A model of models/ by name: its declared config through the family, and the checkpoint it lays out. */
+async function inspectModel(name: string): Promise<InspectReport> {
+  const { listModelSpecs, describeSource } = await import("../pipeline/modelSpec.js");
+  const specs = await listModelSpecs();
+  const spec = specs.find((m) => m.name === name);
+  if (!spec) {
+    const { UsageError } = await import("../errors.js");
+    throw new UsageError(`inspect: ${JSON.stringify(name)} is neither a path nor a model of models/ (${specs.map((m) => m.name).join(", ")})`);
+  }
+  const { syntheticPreset } = await import("../synth/presets.js");
+  const { planSyntheticCheckpoint } = await import("../synth/planSyntheticCheckpoint.js");
+  const { parameterClassOf, planGgufTensors } = await import("../arch/gpt-oss/index.js");
+  const { parseModelConfig } = await import("../arch/index.js");
+  // a synthetic model has the shapes of its preset; a Hub model those of its own config:
+  const presetName = spec.source.kind === "synth" ? spec.source.preset : spec.name;
+  if (spec.source.kind !== "synth" && !spec.config) {
+    const { UsageError } = await import("../errors.js");
+    throw new UsageError(`inspect: ${name} declares no config: in ${spec.file}, so its shapes are unknown without downloading it`);
+  }
+  const preset = syntheticPreset(presetName);
+  const { family, hp } = parseModelConfig({ config: preset.config, file: preset.name });
+  const plan = planSyntheticCheckpoint({ preset: presetName });
+  const byClass: Record<string, number> = {};
+  const tensors: InspectTensor[] = plan.tensors.map((t) => {
+    const cls = parameterClassOf(t.name);
+    byClass[cls] = (byClass[cls] ?? 0) + t.parameterCount;
+    return { name: t.name, type: t.dtype, shape: [...t.shape], bytes: t.byteLength, parameters: t.parameterCount };
+  });
+  const gguf = planGgufTensors({ tensors: plan.tensors.map((t) => ({ ...t, file: plan.weightMap[t.name] })), hp, where: name, experts: "mxfp4" });
+  const { raw: _raw, ...hyperparameters } = hp;
+  const architectures = preset.config.architectures;
+  return {
+    kind: "model",
+    name,
+    file: spec.file,
+    source: describeSource(spec.source),
+    architecture: Array.isArray(architectures) && typeof architectures[0] === "string" ? architectures[0] : family.architectures[0],
+    family: family.id,
+    hyperparameters,
+    tensorCount: tensors.length,
+    totalBytes: plan.totalBytes,
+    parameters: plan.parameterCount,
+    activeParameters: family.activeParameterCount(hp),
+    parametersByClass: byClass,
+    ggufTensorCount: gguf.length,
+    tensors,
+  };
 }
 
 async function inspectGguf(path: string): Promise<InspectReport> {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { tinyFixtureDir } from "../../test/shared.js";
 import { GgmlType } from "../formats/gguf/ggmlTypes.js";
-import { parseGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
+import { parseGptOssConfig } from "../arch/gpt-oss/index.js";
 import { planPruning } from "../prune/planPruning.js";
 import { buildSyntheticConfig } from "../synth/buildSyntheticConfig.js";
 import { parseGpuSpec } from "../vram/parseGpuSpec.js";

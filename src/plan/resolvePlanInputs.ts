@@ -1,5 +1,4 @@
-import { parseGptOssConfig, readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/hyperparameters.js";
-import { planGgufTensors, type GgufTensorPlan, type HfTensorRef } from "../arch/gpt-oss/tensorMap.js";
+import { readGptOssConfig, type GptOssHyperparameters, planGgufTensors, type GgufTensorPlan, type HfTensorRef } from "../arch/gpt-oss/index.js";
 import { InvalidInputError, UsageError } from "../errors.js";
 import { GgmlType } from "../formats/gguf/ggmlTypes.js";
 import { openCheckpoint } from "../formats/safetensors/index.js";
@@ -7,7 +6,6 @@ import { resolveModel } from "../pipeline/modelSpec.js";
 import { paramsOf, resolvePipeline } from "../pipeline/pipelineSpec.js";
 import { planQuantization } from "../quant/planQuantization.js";
 import { quantizeTypeFromName } from "../quant/recipe/quantizeTypes.js";
-import { buildSyntheticConfig } from "../synth/buildSyntheticConfig.js";
 import { planSyntheticCheckpoint } from "../synth/planSyntheticCheckpoint.js";
 import { convertStage } from "../stages/convert/definition.js";
 import { STAGES } from "../stages/index.js";
@@ -26,8 +24,8 @@ function planModel(hp: GptOssHyperparameters): VramPlanModel {
  * The tensors (names, shapes, types) and hyperparameters the planner needs, without weights:
  * - a .gguf file: read from its header (types as written; `variant` is not needed);
  * - a model of models/ (a Hub model or a synthetic one) or a checkpoint directory, plus a variant:
- *   the checkpoint's tensor list (for a Hub model, the synthetic preset of the same shapes, so nothing
- *   is downloaded), llama.cpp's conversion plan and the variant's quantization type plan.
+ *   the checkpoint's tensor list (for a model file, the layout of the shapes its config: declares, so
+ *   nothing is downloaded), llama.cpp's conversion plan and the variant's quantization type plan.
  */
 export async function resolvePlanInputs(params: { model: string; variant?: string }): Promise<PlanInputs> {
   if (params.model.endsWith(".gguf")) return await planInputsFromGguf(params.model);
@@ -42,14 +40,14 @@ export async function resolvePlanInputs(params: { model: string; variant?: strin
     tensors = [...checkpoint.tensors];
     close = () => checkpoint.close();
   } else {
-    // a Hub model is planned from the synthetic preset with its shapes: the real gpt-oss-20b layout
-    const preset = spec.source.kind === "synth" ? spec.source.preset : "gpt-oss-20b";
-    if (spec.source.kind === "hub" && !/gpt-oss-20b/i.test(spec.source.repo)) {
-      throw new UsageError(`plan: no shapes known for ${spec.source.repo} without downloading it; pass its checkpoint directory or a .gguf`);
+    // a model of models/ is planned from the shapes its file declares (config:), laid out as the checkpoint
+    // would be: nothing is downloaded or generated
+    const preset = spec.source.kind === "synth" ? spec.source.preset : spec.config ? spec.name : undefined;
+    if (preset === undefined) {
+      throw new UsageError(`plan: no shapes known for ${spec.name} without downloading it; declare its config.json fields under config: in ${spec.file ?? "its model file"}, or pass its checkpoint directory or a .gguf`);
     }
-    const config = JSON.parse(buildSyntheticConfig({ preset })["config.json"]) as unknown;
-    hp = parseGptOssConfig({ config, file: `${spec.name}/config.json` });
     const synthetic = planSyntheticCheckpoint({ preset });
+    hp = synthetic.preset.hp;
     tensors = synthetic.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, file: synthetic.weightMap[t.name] }));
   }
   try {

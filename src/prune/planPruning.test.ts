@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parameterBreakdown } from "../arch/gpt-oss/parameterCount.js";
+import { parameterBreakdown } from "../arch/gpt-oss/index.js";
 import { InvalidInputError, UsageError } from "../errors.js";
 import { parseKeepCount } from "./parseKeepCount.js";
 import { parseParameterCount } from "./parseParameterCount.js";

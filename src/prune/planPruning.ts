@@ -7,8 +7,7 @@
  * `num_attention_heads`, `num_key_value_heads` and `num_local_experts` for every layer, and GQA maps
  * query heads G·g … G·g+G−1 to KV head g, so every kept KV group keeps the same number of query heads.
  */
-import type { GptOssHyperparameters } from "../arch/gpt-oss/hyperparameters.js";
-import { type ParameterBreakdown, parameterBreakdown } from "../arch/gpt-oss/parameterCount.js";
+import { type GptOssHyperparameters, type ParameterBreakdown, parameterBreakdown } from "../arch/gpt-oss/index.js";
 import { formatParameterCount } from "./formatParameterCount.js";
 import type { KeepCount } from "./parseKeepCount.js";
 import { type PruneOptionSource, pruneOptionError } from "./pruneOptionError.js";

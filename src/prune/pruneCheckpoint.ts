@@ -6,7 +6,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
+import { readGptOssConfig } from "../arch/gpt-oss/index.js";
 import type { CalibProgress, MatmulBackend } from "../calib/index.js";
 import { openGptOssWeights } from "../calib/index.js";
 import { UsageError } from "../errors.js";

@@ -5,7 +5,7 @@
  * router and every expert tensor, the query-head rows of q_proj, the query-head columns of o_proj,
  * the sinks, and the KV-head rows of k_proj/v_proj when whole KV groups go.
  */
-import type { HfTensorRef } from "../arch/gpt-oss/tensorMap.js";
+import type { HfTensorRef } from "../arch/gpt-oss/index.js";
 import type { PrunedCounts } from "./planPruning.js";
 
 export function prunedTensorShapes<T extends HfTensorRef>(params: { tensors: readonly T[]; original: PrunedCounts; pruned: PrunedCounts; headDim: number }): T[] {

@@ -3,7 +3,8 @@
  * calibration set when scoring needs one (a file, or CMMLU dev questions from a local copy or the Hub
  * dataset cached in the work dir), pick the matrix backend, and prune.
  */
-import { readGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
+import { existsSync } from "node:fs";
+import { readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/index.js";
 import { createOrtMatmulBackend, createPlainMatmulBackend, type MatmulBackend } from "../calib/index.js";
 import { resolveCmmluDataset } from "../eval/cmmlu/resolveCmmluDataset.js";
 import { loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
@@ -34,10 +35,24 @@ export interface PruneRequest {
   backend?: "ort" | "plain";
 }
 
-export async function planPruningRequest(params: { dir: string; request: PruneRequest; source?: PruneOptionSource }): Promise<PrunePlan> {
-  const shape = await readGptOssConfig({ dir: params.dir });
+export async function planPruningRequest(params: {
+  dir: string;
+  /** A model of models/ by name, planned from the shapes its file declares when `dir` does not exist (a dry run). */
+  model?: string;
+  request: PruneRequest;
+  source?: PruneOptionSource;
+}): Promise<PrunePlan> {
+  const shape = (params.model !== undefined && !existsSync(params.dir) && (await declaredShape(params.model))) || (await readGptOssConfig({ dir: params.dir }));
   const { targetParams, expertsKeep, headsKeep, kvGroupsKeep } = params.request;
   return planPruning({ shape, targetParams, expertsKeep, headsKeep, kvGroupsKeep, source: params.source });
+}
+
+async function declaredShape(name: string): Promise<GptOssHyperparameters | undefined> {
+  const { listModelSpecs } = await import("../pipeline/modelSpec.js");
+  const spec = (await listModelSpecs()).find((m) => m.name === name);
+  if (!spec) return undefined;
+  const { declaredShapesOf } = await import("../synth/presets.js");
+  return declaredShapesOf(spec).hp;
 }
 
 /** Whether this plan and method need a calibration pass (scores, or the means bias compensation adds back). */

@@ -13,8 +13,7 @@
 import { existsSync } from "node:fs";
 import { copyFile, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { readGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
-import { totalParameterCount } from "../arch/gpt-oss/parameterCount.js";
+import { readGptOssConfig, totalParameterCount } from "../arch/gpt-oss/index.js";
 import { InvalidInputError } from "../errors.js";
 import { f32ToBf16, f32ToF16 } from "../formats/float/floatConversions.js";
 import {

@@ -8,7 +8,7 @@
  *   sources rounded to nearest even) before they are quantized;
  * - metadata and tensor order are llama-quantize's.
  */
-import type { GgufTensorPlan } from "../arch/gpt-oss/tensorMap.js";
+import type { GgufTensorPlan } from "../arch/gpt-oss/index.js";
 import { f32ToBf16, requantizeBf16 } from "../formats/float/floatConversions.js";
 import { GgmlType } from "../formats/gguf/ggmlTypes.js";
 import type { TensorChunk } from "../convert/tensorChunks.js";

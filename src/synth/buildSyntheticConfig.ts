@@ -1,5 +1,7 @@
 import { harmonySpecialTokens } from "./harmonySpecialTokens.js";
-import { SYNTHETIC_PRESETS, type SyntheticPresetName } from "./presets.js";
+import { layerTypesOf } from "../arch/gpt-oss/index.js";
+import { InvalidInputError } from "../errors.js";
+import { syntheticPreset, type SyntheticPresetName } from "./presets.js";
 
 /**
  * config.json and generation_config.json of a synthetic checkpoint, in openai/gpt-oss-20b's schema: the
@@ -11,7 +13,7 @@ import { SYNTHETIC_PRESETS, type SyntheticPresetName } from "./presets.js";
  * Returns the files' text (two-space indented, trailing newline like transformers' save_pretrained).
  */
 export function buildSyntheticConfig(params: { preset: SyntheticPresetName }): Record<"config.json" | "generation_config.json", string> {
-  const preset = SYNTHETIC_PRESETS[params.preset];
+  const preset = syntheticPreset(params.preset);
   const specials = new Map(harmonySpecialTokens({ firstId: preset.tokenizer.firstSpecialTokenId }).map((t) => [t.content, t.id]));
   const id = (content: string): number => specials.get(content)!;
 
@@ -27,7 +29,7 @@ export function buildSyntheticConfig(params: { preset: SyntheticPresetName }): R
     initial_context_length: preset.initialContextLength,
     initializer_range: 0.02,
     intermediate_size: preset.intermediateSize,
-    layer_types: Array.from({ length: preset.numHiddenLayers }, (_, i) => (i % 2 === 0 ? "sliding_attention" : "full_attention")),
+    layer_types: layerTypesOf(preset.slidingLayers),
     max_position_embeddings: preset.maxPositionEmbeddings,
     model_type: "gpt_oss",
     num_attention_heads: preset.numAttentionHeads,
@@ -59,6 +61,12 @@ export function buildSyntheticConfig(params: { preset: SyntheticPresetName }): R
     use_cache: true,
     vocab_size: preset.vocabSize,
   };
+  // a model file that declares its token ids must agree with the special-token placement
+  for (const key of ["eos_token_id", "pad_token_id"] as const) {
+    if (preset.config[key] !== undefined && preset.config[key] !== config[key]) {
+      throw new InvalidInputError(`models/${preset.name}.yaml`, `declares ${JSON.stringify(preset.config[key])}, but synthetic.first_special_token_id ${preset.tokenizer.firstSpecialTokenId} puts it at ${config[key]}`, `config.${key}`);
+    }
+  }
   const generationConfig = {
     bos_token_id: id("<|startoftext|>"),
     do_sample: true,

@@ -1,7 +1,7 @@
 import { TOKENIZER_TRAINING_CORPUS } from "./corpus.js";
 import { harmonyChatTemplate } from "./harmonyChatTemplate.js";
 import { harmonySpecialTokens } from "./harmonySpecialTokens.js";
-import { SYNTHETIC_PRESETS, type SyntheticPresetName } from "./presets.js";
+import { syntheticPreset, type SyntheticPresetName } from "./presets.js";
 import { O200K_PRETOKENIZER_REGEX } from "../formats/tokenizer/splitO200k.js";
 import { trainByteLevelBpe } from "./trainByteLevelBpe.js";
 
@@ -40,7 +40,7 @@ export interface SyntheticTokenizer {
  * and tokenizers.js, and detokenizes a filler as its literal text.
  */
 export function buildSyntheticTokenizer(params: { preset: SyntheticPresetName }): SyntheticTokenizer {
-  const preset = SYNTHETIC_PRESETS[params.preset];
+  const preset = syntheticPreset(params.preset);
   const firstSpecialId = preset.tokenizer.firstSpecialTokenId;
   const cached = cache.get(firstSpecialId);
   if (cached !== undefined) return cached;

@@ -10,7 +10,7 @@ import { synthesizeCheckpoint } from "./synthesizeCheckpoint.js";
  */
 export async function ensureSyntheticCheckpoint(params: {
   workDir: string;
-  preset: "demo" | "gpt-oss-20b";
+  preset: string;
   seed: number;
   onProgress?: (p: { bytesWritten: number; totalBytes: number; tensor?: string }) => void;
 }): Promise<string> {

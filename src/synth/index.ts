@@ -3,7 +3,7 @@ export { synthesizeCheckpoint, SYNTHETIC_CHECKPOINT_VERSION } from "./synthesize
 export { planSyntheticCheckpoint } from "./planSyntheticCheckpoint.js";
 export { buildSyntheticTokenizer, type SyntheticTokenizer } from "./buildSyntheticTokenizer.js";
 export { buildSyntheticConfig } from "./buildSyntheticConfig.js";
-export { SYNTHETIC_PRESETS, type SyntheticPreset, type SyntheticPresetName } from "./presets.js";
+export { syntheticPreset, syntheticPresetNames, syntheticPresets, type SyntheticPreset, type SyntheticPresetName } from "./presets.js";
 export type {
   PlannedShard,
   PlannedTensor,

@@ -1,5 +1,5 @@
-import { UsageError } from "../errors.js";
-import { SYNTHETIC_PRESETS, type SyntheticPreset, type SyntheticPresetName } from "./presets.js";
+import { checkpointTensorLayout, type CheckpointTensorKind } from "../arch/gpt-oss/index.js";
+import { syntheticPreset, type SyntheticPreset, type SyntheticPresetName } from "./presets.js";
 import type { PlannedShard, PlannedTensor, SyntheticCheckpointPlan, SyntheticTensorValues } from "./types.js";
 
 /**
@@ -7,75 +7,18 @@ import type { PlannedShard, PlannedTensor, SyntheticCheckpointPlan, SyntheticTen
  * index's weight_map and total_size, the logical parameter count — computed without writing anything.
  * synthesizeCheckpoint writes exactly this plan; tests check the full-size preset through it.
  *
- * Tensor names, dtypes and shapes are those of openai/gpt-oss-20b: attention, router, norms and embeddings
- * in bf16, expert weights as MXFP4 (`*_blocks` u8 [E, rows, cols/32, 16] and `*_scales` u8 e8m0
- * [E, rows, cols/32]) with bf16 biases. gate_up_proj rows interleave gate and up (2 × intermediate).
+ * Tensor names, dtypes and shapes are the family's checkpoint layout (src/arch/gpt-oss/checkpointLayout.ts)
+ * for the preset's shapes (its model file's config); this adds the values each tensor is drawn from and
+ * the shard split.
  */
 export function planSyntheticCheckpoint(params: { preset: SyntheticPresetName }): SyntheticCheckpointPlan {
-  const preset = SYNTHETIC_PRESETS[params.preset as SyntheticPresetName] as SyntheticPreset | undefined;
-  if (preset === undefined || !Object.prototype.hasOwnProperty.call(SYNTHETIC_PRESETS, params.preset)) {
-    throw new UsageError(
-      `unknown synthetic preset ${JSON.stringify(params.preset)}; expected one of ${Object.keys(SYNTHETIC_PRESETS).join(", ")}`,
-    );
-  }
-  const { hiddenSize, intermediateSize, numLocalExperts: experts, headDim } = preset;
-  if (hiddenSize % MXFP4_BLOCK !== 0 || intermediateSize % MXFP4_BLOCK !== 0) {
-    throw new RangeError(`preset ${preset.name}: hidden and intermediate sizes must be multiples of ${MXFP4_BLOCK} for MXFP4`);
-  }
-  const qRows = preset.numAttentionHeads * headDim;
-  const kvRows = preset.numKeyValueHeads * headDim;
-
-  const tensors: PlannedTensor[] = [];
-  const bf16 = (name: string, shape: number[], values: SyntheticTensorValues): void => {
-    const elements = shape.reduce((a, b) => a * b, 1);
-    tensors.push({ name, dtype: "BF16", shape, byteLength: elements * 2, parameterCount: elements, values });
-  };
-  const mxfp4 = (name: string, rows: number, columns: number): void => {
-    const blocks = [experts, rows, columns / MXFP4_BLOCK];
-    const blockBytes = blocks.reduce((a, b) => a * b, 1) * (MXFP4_BLOCK / 2);
-    tensors.push({
-      name: `${name}_blocks`,
-      dtype: "U8",
-      shape: [...blocks, MXFP4_BLOCK / 2],
-      byteLength: blockBytes,
-      parameterCount: blockBytes * 2,
-      values: { kind: "uniformBytes" },
-    });
-    tensors.push({
-      name: `${name}_scales`,
-      dtype: "U8",
-      shape: blocks,
-      byteLength: blockBytes / (MXFP4_BLOCK / 2),
-      parameterCount: 0,
-      values: SCALES,
-    });
-  };
-
-  // Layers in the order of the real index: lexicographic by layer number, as the exporter sorted them.
-  const layerOrder = Array.from({ length: preset.numHiddenLayers }, (_, i) => String(i)).sort();
-  for (const layer of layerOrder) {
-    const p = `model.layers.${layer}`;
-    bf16(`${p}.input_layernorm.weight`, [hiddenSize], NORM);
-    bf16(`${p}.self_attn.o_proj.bias`, [hiddenSize], BIAS);
-    bf16(`${p}.self_attn.o_proj.weight`, [hiddenSize, qRows], WEIGHT);
-    bf16(`${p}.self_attn.q_proj.bias`, [qRows], BIAS);
-    bf16(`${p}.self_attn.k_proj.bias`, [kvRows], BIAS);
-    bf16(`${p}.self_attn.v_proj.bias`, [kvRows], BIAS);
-    bf16(`${p}.self_attn.q_proj.weight`, [qRows, hiddenSize], WEIGHT);
-    bf16(`${p}.self_attn.k_proj.weight`, [kvRows, hiddenSize], WEIGHT);
-    bf16(`${p}.self_attn.v_proj.weight`, [kvRows, hiddenSize], WEIGHT);
-    bf16(`${p}.self_attn.sinks`, [preset.numAttentionHeads], SINKS);
-    bf16(`${p}.mlp.router.bias`, [experts], BIAS);
-    bf16(`${p}.mlp.router.weight`, [experts, hiddenSize], WEIGHT);
-    bf16(`${p}.mlp.experts.gate_up_proj_bias`, [experts, 2 * intermediateSize], BIAS);
-    mxfp4(`${p}.mlp.experts.gate_up_proj`, 2 * intermediateSize, hiddenSize);
-    bf16(`${p}.mlp.experts.down_proj_bias`, [experts, hiddenSize], BIAS);
-    mxfp4(`${p}.mlp.experts.down_proj`, hiddenSize, intermediateSize);
-    bf16(`${p}.post_attention_layernorm.weight`, [hiddenSize], NORM);
-  }
-  bf16("model.embed_tokens.weight", [preset.vocabSize, hiddenSize], WEIGHT);
-  bf16("model.norm.weight", [hiddenSize], NORM);
-  bf16("lm_head.weight", [preset.vocabSize, hiddenSize], WEIGHT);
+  const preset = syntheticPreset(params.preset);
+  const tensors: PlannedTensor[] = checkpointTensorLayout(preset.hp).map((t) => {
+    const elements = t.shape.reduce((a, b) => a * b, 1);
+    // MXFP4 blocks: two parameters per byte; their scales are part of the same blocks and count none
+    const parameterCount = t.kind === "mxfp4Blocks" ? elements * 2 : t.kind === "mxfp4Scales" ? 0 : elements;
+    return { name: t.name, dtype: t.dtype, shape: t.shape, byteLength: t.dtype === "BF16" ? elements * 2 : elements, parameterCount, values: VALUES[t.kind] };
+  });
 
   const shards = splitIntoShards({ preset, tensors });
   const weightMap: Record<string, string> = {};
@@ -93,8 +36,6 @@ export function planSyntheticCheckpoint(params: { preset: SyntheticPresetName })
   };
 }
 
-const MXFP4_BLOCK = 32;
-
 // Magnitudes: weights like a 0.02-std init, norms near 1, small biases, O(1) attention sinks, and MXFP4
 // scales 2^-8…2^-3, so that dequantized expert weights (|e2m1| ≤ 6) land in the same range as the bf16 ones.
 const WEIGHT: SyntheticTensorValues = { kind: "normal", mean: 0, std: 0.02 };
@@ -102,6 +43,14 @@ const BIAS: SyntheticTensorValues = { kind: "normal", mean: 0, std: 0.01 };
 const NORM: SyntheticTensorValues = { kind: "normal", mean: 1, std: 0.05 };
 const SINKS: SyntheticTensorValues = { kind: "normal", mean: 0, std: 1 };
 const SCALES: SyntheticTensorValues = { kind: "e8m0Scales", minExponent: -8, maxExponent: -3 };
+const VALUES: Record<CheckpointTensorKind, SyntheticTensorValues> = {
+  weight: WEIGHT,
+  bias: BIAS,
+  norm: NORM,
+  sinks: SINKS,
+  mxfp4Blocks: { kind: "uniformBytes" },
+  mxfp4Scales: SCALES,
+};
 
 /**
  * Cut the index-ordered tensor list at the preset's shard starts and name the files as the real repo does:
@@ -111,7 +60,7 @@ const SCALES: SyntheticTensorValues = { kind: "e8m0Scales", minExponent: -8, max
  */
 function splitIntoShards(params: { preset: SyntheticPreset; tensors: PlannedTensor[] }): PlannedShard[] {
   const { preset, tensors } = params;
-  const cuts = preset.shardStarts.map((name) => {
+  const cuts = preset.shardStarts === undefined ? evenCuts(tensors, preset.shardCount ?? 1) : preset.shardStarts.map((name) => {
     const index = tensors.findIndex((t) => t.name === name);
     if (index <= 0) throw new RangeError(`preset ${preset.name}: shard start ${name} is not a tensor after the first`);
     return index;
@@ -130,6 +79,21 @@ function splitIntoShards(params: { preset: SyntheticPreset; tensors: PlannedTens
       dataBytes: members.reduce((sum, t) => sum + t.byteLength, 0),
     };
   });
+}
+
+/**
+ * Where a real split is not known: `count` shards of near-equal size, each ending at the first tensor
+ * boundary past its share of the bytes (the index order, as a streaming exporter would write them).
+ */
+function evenCuts(tensors: PlannedTensor[], count: number): number[] {
+  const total = tensors.reduce((sum, t) => sum + t.byteLength, 0);
+  const cuts: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < tensors.length && cuts.length < count - 1; i++) {
+    bytes += tensors[i].byteLength;
+    if (bytes >= (total * (cuts.length + 1)) / count && i + 1 < tensors.length) cuts.push(i + 1);
+  }
+  return cuts;
 }
 
 function dtypeRank(tensor: PlannedTensor): number {

@@ -1,11 +1,20 @@
 /**
- * Hyperparameters of the synthetic checkpoints. `gpt-oss-20b` is openai/gpt-oss-20b exactly (config.json
- * and the shard split of its model.safetensors.index.json); `demo` is the same architecture shrunk until
- * it writes in well under a second, keeping the proportions that trip converters: hidden size not a
- * multiple of 256, GQA ratio 8, layers alternating sliding/full, a shard boundary in the middle of a layer,
- * and token ids between the tokenizer's last token and vocab_size that the tokenizer does not define.
+ * The synthetic presets: every model file of models/ that declares `config:` (the shapes) is a preset of
+ * the same name, and its `synthetic:` block says how the checkpoint is laid out beyond config.json (the
+ * first harmony special token id, the shard split). No size is written here: `gpt-oss-20b` is
+ * openai/gpt-oss-20b exactly (models/gpt-oss-20b.yaml: its config.json and the shard split of its
+ * model.safetensors.index.json), `demo` the same architecture shrunk (models/demo.yaml), and a new size is
+ * a new model file.
+ *
+ * Read synchronously once per process (the synthesizer's callers are synchronous).
  */
-export type SyntheticPresetName = "demo" | "gpt-oss-20b";
+import { parseModelConfig } from "../arch/index.js";
+import type { GptOssHyperparameters } from "../arch/gpt-oss/index.js";
+import { InvalidInputError, UsageError } from "../errors.js";
+import { listModelSpecsSync, type ModelSpec } from "../pipeline/modelSpec.js";
+
+/** A preset is named by its model file; "demo" and "gpt-oss-20b" ship with oss-prep. */
+export type SyntheticPresetName = string;
 
 export interface SyntheticPreset {
   name: SyntheticPresetName;
@@ -20,6 +29,8 @@ export interface SyntheticPreset {
   /** config.json vocab_size: rows of embed_tokens and lm_head. */
   vocabSize: number;
   slidingWindow: number;
+  /** Per layer: true where attention is sliding-window (config.json layer_types). */
+  slidingLayers: boolean[];
   maxPositionEmbeddings: number;
   initialContextLength: number;
   ropeTheta: number;
@@ -37,55 +48,81 @@ export interface SyntheticPreset {
   /**
    * Where each shard after the first begins: the name of its first tensor in index order (layers in
    * lexicographic order "0", "1", "10", …, then embed_tokens, norm, lm_head). Shard count = length + 1.
+   * Absent: `shardCount` shards of near-equal size.
    */
-  shardStarts: string[];
+  shardStarts?: string[];
+  shardCount?: number;
+  /** The hyperparameters the family parsed from the model file's config. */
+  hp: GptOssHyperparameters;
+  /** The declared config.json fields (eos/pad ids among them, when declared). */
+  config: Record<string, unknown>;
 }
 
-export const SYNTHETIC_PRESETS: Readonly<Record<SyntheticPresetName, SyntheticPreset>> = {
-  "gpt-oss-20b": {
-    name: "gpt-oss-20b",
-    numHiddenLayers: 24,
-    numLocalExperts: 32,
-    expertsPerToken: 4,
-    hiddenSize: 2880,
-    intermediateSize: 2880,
-    numAttentionHeads: 64,
-    numKeyValueHeads: 8,
-    headDim: 64,
-    vocabSize: 201088,
-    slidingWindow: 128,
-    maxPositionEmbeddings: 131072,
-    initialContextLength: 4096,
-    ropeTheta: 150000,
-    ropeScaling: { factor: 32, originalMaxPositionEmbeddings: 4096, betaFast: 32, betaSlow: 1 },
-    swigluLimit: 7,
-    rmsNormEps: 1e-5,
-    tokenizer: { firstSpecialTokenId: 199998 },
-    // The real split: 4,792,250,240 / 4,798,679,872 / 4,170,334,656 bytes of tensor data (4.79/4.80/4.17 GB).
-    shardStarts: ["model.layers.18.self_attn.q_proj.weight", "model.layers.6.mlp.experts.gate_up_proj_blocks"],
-  },
-  demo: {
-    name: "demo",
-    numHiddenLayers: 4,
-    numLocalExperts: 8,
-    expertsPerToken: 2,
-    hiddenSize: 288,
-    intermediateSize: 288,
-    numAttentionHeads: 16,
-    numKeyValueHeads: 2,
-    headDim: 32,
-    // 900 BPE tokens + 21 specials = 921 defined ids, padded to a multiple of 64.
-    vocabSize: 960,
-    slidingWindow: 64,
-    maxPositionEmbeddings: 131072,
-    initialContextLength: 4096,
-    ropeTheta: 150000,
-    ropeScaling: { factor: 32, originalMaxPositionEmbeddings: 4096, betaFast: 32, betaSlow: 1 },
-    swigluLimit: 7,
-    rmsNormEps: 1e-5,
-    // The built-in corpus yields 644 merges (256 + 644 = 900 tokens), so the demo needs no fillers.
-    tokenizer: { firstSpecialTokenId: 900 },
-    // Like the real checkpoint, a layer straddles the boundary (attention in one shard, the rest in the next).
-    shardStarts: ["model.layers.2.self_attn.q_proj.weight"],
-  },
-};
+let cache: Map<string, SyntheticPreset> | undefined;
+
+/** All presets, by name, in model-file order. */
+export function syntheticPresets(): ReadonlyMap<string, SyntheticPreset> {
+  cache ??= new Map(listModelSpecsSync().flatMap((spec) => (spec.config ? [[spec.name, presetOf(spec)] as const] : [])));
+  return cache;
+}
+
+export function syntheticPresetNames(): string[] {
+  return [...syntheticPresets().keys()];
+}
+
+/** The preset of that name; a UsageError listing the known ones otherwise. */
+export function syntheticPreset(name: string): SyntheticPreset {
+  const preset = syntheticPresets().get(name);
+  if (!preset) {
+    throw new UsageError(`unknown synthetic preset ${JSON.stringify(name)}; expected one of ${syntheticPresetNames().join(", ")} (a model file of models/ with config:)`);
+  }
+  return preset;
+}
+
+function presetOf(spec: ModelSpec): SyntheticPreset {
+  const file = spec.file ?? spec.name;
+  const config = spec.config!;
+  const { hp } = parseModelConfig({ config, file: `${file} (config)` });
+  const yarn = hp.rope.yarn;
+  if (!yarn || yarn.betaFast === undefined || yarn.betaSlow === undefined) {
+    throw new InvalidInputError(file, "a synthetic checkpoint needs yarn rope_scaling with beta_fast and beta_slow", "config.rope_scaling");
+  }
+  if (hp.initialContextLength === undefined) throw new InvalidInputError(file, "required for a synthetic checkpoint", "config.initial_context_length");
+  // without a synthetic: block: the real tokenizer's special-token placement (o200k_harmony), one shard
+  const synthetic = spec.synthetic ?? { firstSpecialTokenId: 199998, shardCount: undefined, shardStarts: undefined };
+  return {
+    name: spec.name,
+    numHiddenLayers: hp.nLayers,
+    numLocalExperts: hp.nExperts,
+    expertsPerToken: hp.nExpertsUsed,
+    hiddenSize: hp.hidden,
+    intermediateSize: hp.expertFfn,
+    numAttentionHeads: hp.nHeads,
+    numKeyValueHeads: hp.nKvHeads,
+    headDim: hp.headDim,
+    vocabSize: hp.vocabSize,
+    slidingWindow: hp.slidingWindow,
+    slidingLayers: hp.slidingLayers,
+    maxPositionEmbeddings: hp.maxPositionEmbeddings,
+    initialContextLength: hp.initialContextLength,
+    ropeTheta: hp.rope.theta,
+    ropeScaling: { factor: yarn.factor, originalMaxPositionEmbeddings: yarn.originalContextLength, betaFast: yarn.betaFast, betaSlow: yarn.betaSlow },
+    swigluLimit: hp.swigluLimit,
+    rmsNormEps: hp.rmsNormEps,
+    tokenizer: { firstSpecialTokenId: synthetic.firstSpecialTokenId },
+    shardStarts: synthetic.shardStarts,
+    shardCount: synthetic.shardStarts === undefined ? (synthetic.shardCount ?? 1) : undefined,
+    hp,
+    config,
+  };
+}
+
+/**
+ * The shapes a model of models/ declares: its own config:, or for a synthetic model its preset's. A
+ * UsageError for a model that declares none (a Hub model without config:).
+ */
+export function declaredShapesOf(spec: Pick<ModelSpec, "name" | "source" | "config" | "file">): SyntheticPreset {
+  if (spec.source.kind === "synth") return syntheticPreset(spec.source.preset);
+  if (!spec.config) throw new UsageError(`${spec.name} declares no config: in ${spec.file ?? "its model file"}, so its shapes are not known without its checkpoint`);
+  return syntheticPreset(spec.name);
+}

@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import { defaultSlidingLayers } from "../arch/gpt-oss/index.js";
 import { InvalidInputError } from "../errors.js";
 import type { GgmlType } from "../formats/gguf/ggmlTypes.js";
 import { readGguf } from "../formats/gguf/readGguf.js";
@@ -36,7 +37,7 @@ export async function planInputsFromGguf(path: string): Promise<PlanInputs> {
     headDim: num("attention.key_length"),
     slidingWindow,
     // llama.cpp: gpt-oss sets swa pattern 2, every even layer is sliding-window
-    slidingLayers: Array.from({ length: nLayers }, (_, il) => il % 2 === 0),
+    slidingLayers: defaultSlidingLayers(nLayers),
   };
   const tensors = gguf.tensors.map((t) => ({ name: t.name, shape: t.shape.map(Number), type: t.type as GgmlType }));
   return { model, tensors, description: path };

@@ -45,6 +45,19 @@ export interface GptOssHyperparameters {
   raw: Record<string, unknown>;
 }
 
+/**
+ * gpt-oss's attention pattern when config.json has no layer_types: sliding and full attention
+ * alternate, starting with sliding (llama.cpp: swa pattern 2, every even layer is sliding-window).
+ */
+export function defaultSlidingLayers(nLayers: number): boolean[] {
+  return Array.from({ length: nLayers }, (_, i) => i % 2 === 0);
+}
+
+/** config.json's layer_types for a layer pattern. */
+export function layerTypesOf(slidingLayers: readonly boolean[]): string[] {
+  return slidingLayers.map((s) => (s ? "sliding_attention" : "full_attention"));
+}
+
 export async function readGptOssConfig(params: { dir: string }): Promise<GptOssHyperparameters> {
   const file = join(params.dir, "config.json");
   let text: string;
@@ -118,8 +131,7 @@ export function parseGptOssConfig(params: { config: unknown; file: string }): Gp
       return t === "sliding_attention";
     });
   } else {
-    // gpt-oss alternates sliding and full attention, starting with sliding
-    slidingLayers = Array.from({ length: nLayers }, (_, i) => i % 2 === 0);
+    slidingLayers = defaultSlidingLayers(nLayers);
   }
 
   // Rope: transformers v5 moves rope_theta and scaling into rope_parameters.

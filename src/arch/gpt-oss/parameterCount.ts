@@ -54,3 +54,13 @@ export function parameterBreakdown(hp: Pick<GptOssHyperparameters, "nLayers" | "
   };
   return { ...b, total: b.embeddings + b.output + b.attention + b.router + b.experts + b.norms };
 }
+
+/**
+ * Parameters one token runs through, counted as the gpt-oss model card does (20b: 3.61B of 20.91B;
+ * 120b: 5.13B of 116.83B): everything but the embedding table (a row lookup) and the experts a token is
+ * not routed to, i.e. the experts scaled by top-k / experts. The unembedding (output) counts in full.
+ */
+export function activeParameterCount(hp: Pick<GptOssHyperparameters, "nLayers" | "hidden" | "expertFfn" | "nHeads" | "nKvHeads" | "headDim" | "nExperts" | "nExpertsUsed" | "vocabSize">): number {
+  const b = parameterBreakdown(hp);
+  return b.total - b.embeddings - b.experts + (b.experts / hp.nExperts) * hp.nExpertsUsed;
+}
