@@ -70,7 +70,8 @@ describe("createHubFetch", () => {
     const hub = createHubFetch({ maxRetryAfterMs: 1000 });
     const t0 = performance.now();
     expect((await hub.fetch(url)).status).toBe(429);
-    expect(performance.now() - t0).toBeLessThan(500);
+    // returned without sleeping the hour (a timing bound far from any machine's speed)
+    expect(performance.now() - t0).toBeLessThan(30_000);
     expect(hub.lastFailure()).toMatchObject({ status: 429, retryAfterSeconds: 3600 });
   });
 

@@ -58,7 +58,7 @@ describe("synthesizeCheckpoint (demo)", () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it("writes the real repo's file set, fast", async () => {
+  it("writes the real repo's file set", async () => {
     expect((await readdir(first.outDir)).sort()).toEqual([
       "chat_template.jinja",
       "config.json",
@@ -70,7 +70,6 @@ describe("synthesizeCheckpoint (demo)", () => {
       "tokenizer.json",
       "tokenizer_config.json",
     ]);
-    expect(first.seconds).toBeLessThan(2);
     expect(first.fileBytes).toBe(first.files.reduce((sum, f) => sum + f.bytes, 0));
     expect(existsSync(`${first.outDir}.partial-${process.pid}`)).toBe(false);
   });

@@ -213,9 +213,7 @@ describe("tokenizerToGgufMetadata on edited copies of the fixture", () => {
     });
     // The fixture's tokenizer_config.json describes the fixture's ids; drop it for this synthetic vocabulary.
     await rm(join(dir, "tokenizer_config.json"));
-    const started = performance.now();
     const metadata = await tokenizerToGgufMetadata({ dir, vocabSize: 201088 });
-    const elapsedMs = performance.now() - started;
     const tokens = valueOf(metadata, "tokenizer.ggml.tokens") as string[];
     const types = valueOf(metadata, "tokenizer.ggml.token_type") as number[];
     expect(tokens).toHaveLength(201088);
@@ -229,6 +227,5 @@ describe("tokenizerToGgufMetadata on edited copies of the fixture", () => {
     expect([types[0], types[199998], types[200019]]).toEqual([TokenType.NORMAL, TokenType.CONTROL, TokenType.UNUSED]);
     // config.json of the fixture gives eos 4084 and pad 4081; with no tokenizer_config.json those are used.
     expect(valueOf(metadata, "tokenizer.ggml.eos_token_id")).toBe(4084);
-    expect(elapsedMs).toBeLessThan(10_000);
   });
 });
