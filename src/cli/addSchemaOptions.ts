@@ -36,6 +36,7 @@ function commanderOption(flag: string, option: ParamOption, short?: string): Opt
     const cliDefault = option.kind === "enum" ? (Object.entries(option.cliValues ?? {}).find(([, v]) => v === option.default)?.[0] ?? option.default) : option.default;
     result.default(cliDefault);
   }
-  if (option.required === true || option.required === "cli") result.makeOptionMandatory();
+  // with aliases, any spelling may carry a required value: readSchemaOptions checks it
+  if ((option.required === true || option.required === "cli") && !option.aliases?.length) result.makeOptionMandatory();
   return result;
 }

@@ -11,7 +11,7 @@ import { paramNames } from "../pipeline/paramNames.js";
 import { type OptionMap, type ParamContext, type ParamOption, ParamProblem, type ParamSchema } from "../pipeline/paramSchema.js";
 import { parseParamValue } from "../pipeline/parseParamValue.js";
 
-export function readSchemaOptions<P>(params: { command: Command; schema: ParamSchema<OptionMap, P> }): P {
+export function readSchemaOptions<C>(params: { command: Command; schema: ParamSchema<OptionMap, unknown, C> }): C {
   const { command, schema } = params;
   const flagOf = (property: string) => paramNames(property, schema.options[property]).flag;
   const ctx: ParamContext = {
@@ -22,7 +22,7 @@ export function readSchemaOptions<P>(params: { command: Command; schema: ParamSc
     },
   };
   return assembleParams({
-    schema,
+    schema: schema as ParamSchema<OptionMap, C>,
     ctx,
     read(property, option) {
       const flags = [flagOf(property), ...(option.aliases ?? [])];

@@ -121,7 +121,7 @@ export interface ParamContext {
   fail(property: string, problem: string, index?: number): never;
 }
 
-export interface ParamSchema<S extends OptionMap = OptionMap, P = unknown> {
+export interface ParamSchema<S extends OptionMap = OptionMap, P = unknown, C = P> {
   options: S;
   /** Cross-field rules ("heads_keep or kv_groups_keep, not both"): call ctx.fail. */
   check?(params: ParsedParams<S, Side>, ctx: ParamContext): void;
@@ -129,22 +129,30 @@ export interface ParamSchema<S extends OptionMap = OptionMap, P = unknown> {
   finish?(params: ParsedParams<S, Side>, ctx: ParamContext): P;
   /** Leave out options that were not given, instead of keeping them as `undefined`. */
   dropUndefined?: boolean;
-  /** Type carrier only. */
+  /** Type carriers only: the params from a pipeline file (P) and from the command line (C). */
   readonly __params?: P;
+  readonly __cliParams?: C;
 }
 
-/** The params object a schema produces (from a pipeline file, or from the CLI for the options they share). */
-export type SchemaParams<T> = T extends ParamSchema<infer _S, infer P> ? P : never;
+/** The params object a schema produces from a pipeline file. */
+export type SchemaParams<T> = T extends ParamSchema<infer _S, infer P, infer _C> ? P : never;
+/** The params object a schema produces from the command line (CLI-only options included, YAML-only ones left out). */
+export type SchemaCliParams<T> = T extends ParamSchema<infer _S, infer _P, infer C> ? C : never;
+
+interface SchemaDeclaration<S extends OptionMap> {
+  options: S;
+  check?: (params: ParsedParams<S, Side>, ctx: ParamContext) => void;
+  dropUndefined?: boolean;
+}
 
 /**
  * Declare a schema; TypeScript infers the params type from it (or from `finish`).
  * `defineParams({ options: { parallel: { kind: "integer", min: 1, max: 64, help: "…" } } })`.
  */
-export function defineParams<const S extends OptionMap, P = ParsedParams<S>>(schema: {
-  options: S;
-  check?: (params: ParsedParams<S, Side>, ctx: ParamContext) => void;
-  finish?: (params: ParsedParams<S, Side>, ctx: ParamContext) => P;
-  dropUndefined?: boolean;
-}): ParamSchema<S, P> {
-  return schema as ParamSchema<S, P>;
+export function defineParams<const S extends OptionMap, P>(
+  schema: SchemaDeclaration<S> & { finish: (params: ParsedParams<S, Side>, ctx: ParamContext) => P },
+): ParamSchema<S, P, P>;
+export function defineParams<const S extends OptionMap>(schema: SchemaDeclaration<S>): ParamSchema<S, ParsedParams<S, "yaml">, ParsedParams<S, "cli">>;
+export function defineParams(schema: SchemaDeclaration<OptionMap>): ParamSchema {
+  return schema as ParamSchema;
 }
