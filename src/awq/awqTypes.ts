@@ -4,9 +4,11 @@
 import type { AwqGemmTensors } from "./awqGemmLayout.js";
 
 /** AWQ (scale search + clipping) or its baseline, round-to-nearest on the same grid (α = 0, no clipping). */
-export type AwqMethod = "awq" | "rtn";
+export const AWQ_METHODS = ["awq", "rtn"] as const;
+export type AwqMethod = (typeof AWQ_METHODS)[number];
 /** keep: the MXFP4 experts are copied bit-exactly; awq: dequantized and quantized with AWQ too. */
-export type AwqExpertPolicy = "keep" | "awq";
+export const AWQ_EXPERT_POLICIES = ["keep", "awq"] as const;
+export type AwqExpertPolicy = (typeof AWQ_EXPERT_POLICIES)[number];
 export const AWQ_GROUP_SIZES = [32, 64] as const;
 export type AwqGroupSize = (typeof AWQ_GROUP_SIZES)[number];
 

@@ -1,45 +1,55 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
+import { defineParams } from "../pipeline/paramSchema.js";
+import { convertParams } from "../stages/convert/params.js";
+import { addSchemaOptions } from "./addSchemaOptions.js";
 import { action, printJson } from "./common.js";
+import { readSchemaOptions } from "./readSchemaOptions.js";
+
+/** The command's own options; the rest are the convert stage's (src/stages/convert/params.ts). */
+export const convertCliOptions = defineParams({
+  options: {
+    output: { kind: "string", short: "-o", only: "cli", required: true, arg: "file", help: "output .gguf file (written atomically)" },
+    json: { kind: "boolean", only: "cli", help: "machine-readable summary on stdout" },
+  },
+});
 
 export function convertCommand(): Command {
-  return new Command("convert")
+  const command = new Command("convert")
     .description("convert a gpt-oss safetensors checkpoint to GGUF, exactly as llama.cpp's convert_hf_to_gguf.py does")
-    .argument("<checkpoint>", "checkpoint directory (config.json, *.safetensors, tokenizer.json)")
-    .addOption(new Option("--outtype <type>", "type of the non-expert weights").choices(["bf16", "f16", "f32"]).default("bf16"))
-    .option("--dequantize-experts", "write the MXFP4 experts at the outtype instead of copying them")
-    .requiredOption("-o, --output <file>", "output .gguf file (written atomically)")
-    .option("--json", "machine-readable summary on stdout")
-    .action(
-      action(async (dir: string, opts: { outtype: "bf16" | "f16" | "f32"; dequantizeExperts?: boolean; output: string; json?: boolean }) => {
-        const { convertCheckpoint } = await import("../convert/convertCheckpoint.js");
-        const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
-        const { formatBytes } = await import("../util/format.js");
-        const { resolve } = await import("node:path");
-        const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
-        let summary: unknown;
-        await runner.run([
-          {
-            title: `convert ${dir} → ${opts.output} (${opts.outtype})`,
-            run: async (report) => {
-              const t0 = performance.now();
-              const result = await convertCheckpoint({
-                dir: resolve(dir),
-                outPath: resolve(opts.output),
-                outtype: opts.outtype,
-                dequantizeExperts: opts.dequantizeExperts,
-                onProgress: (p) => report({ done: p.bytesWritten, total: p.totalBytes, unit: "bytes", detail: p.tensor }),
-              });
-              summary = {
-                output: result.path,
-                fileBytes: result.fileBytes,
-                seconds: (performance.now() - t0) / 1000,
-                tensors: result.tensors.map((t) => ({ name: t.name, type: t.type, shape: t.shape, bytes: t.bytes })),
-              };
-              return `${result.tensors.length} tensors, ${formatBytes(result.fileBytes)}`;
-            },
+    .argument("<checkpoint>", "checkpoint directory (config.json, *.safetensors, tokenizer.json)");
+  return addSchemaOptions({ command, schemas: [convertParams, convertCliOptions] }).action(
+    action(async (dir: string, _opts: unknown, cmd: Command) => {
+      const params = readSchemaOptions({ command: cmd, schema: convertParams });
+      const opts = readSchemaOptions({ command: cmd, schema: convertCliOptions });
+      const { convertCheckpoint } = await import("../convert/convertCheckpoint.js");
+      const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
+      const { formatBytes } = await import("../util/format.js");
+      const { resolve } = await import("node:path");
+      const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
+      let summary: unknown;
+      await runner.run([
+        {
+          title: `convert ${dir} → ${opts.output} (${params.outtype})`,
+          run: async (report) => {
+            const t0 = performance.now();
+            const result = await convertCheckpoint({
+              dir: resolve(dir),
+              outPath: resolve(opts.output),
+              outtype: params.outtype,
+              dequantizeExperts: params.dequantizeExperts,
+              onProgress: (p) => report({ done: p.bytesWritten, total: p.totalBytes, unit: "bytes", detail: p.tensor }),
+            });
+            summary = {
+              output: result.path,
+              fileBytes: result.fileBytes,
+              seconds: (performance.now() - t0) / 1000,
+              tensors: result.tensors.map((t) => ({ name: t.name, type: t.type, shape: t.shape, bytes: t.bytes })),
+            };
+            return `${result.tensors.length} tensors, ${formatBytes(result.fileBytes)}`;
           },
-        ]);
-        if (opts.json) printJson(summary);
-      }),
-    );
+        },
+      ]);
+      if (opts.json) printJson(summary);
+    }),
+  );
 }

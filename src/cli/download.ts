@@ -1,34 +1,35 @@
 import { Command } from "commander";
-import { action, interruptSignal, parsePositiveInt, printJson, resolveWorkDir } from "./common.js";
+import { defineParams } from "../pipeline/paramSchema.js";
+import { addSchemaOptions } from "./addSchemaOptions.js";
+import { action, interruptSignal, printJson, resolveWorkDir } from "./common.js";
+import { readSchemaOptions } from "./readSchemaOptions.js";
 
-interface DownloadOptions {
-  revision?: string;
-  include?: string[];
-  hubUrl?: string;
-  token?: string;
-  concurrency: number;
-  workDir?: string;
-  json?: boolean;
-}
+/** The command's options (the download stage takes none: the model spec says what to fetch). */
+export const downloadCliOptions = defineParams({
+  options: {
+    revision: { kind: "string", only: "cli", arg: "rev", help: "branch, tag or commit sha (default: the model's, else main)" },
+    include: { kind: "list", only: "cli", arg: "glob", help: "files to fetch (default: the model's allowlist; every file for a bare org/name)" },
+    hubUrl: { kind: "string", only: "cli", arg: "url", help: "Hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co)" },
+    token: { kind: "string", only: "cli", arg: "token", help: "access token (default: $HF_TOKEN, else the token `hf auth login` stored); never printed or stored" },
+    concurrency: { kind: "integer", min: 1, default: 4, only: "cli", help: "files fetched at once" },
+    workDir: { kind: "string", only: "cli", arg: "dir", help: "where oss-prep remembers verified files (default: $OSS_PREP_HOME or ~/.cache/oss-prep)" },
+    json: { kind: "boolean", only: "cli", help: "machine-readable summary on stdout" },
+  },
+});
 
 export function downloadCommand(): Command {
-  return new Command("download")
+  const command = new Command("download")
     .description("download a model from the Hugging Face Hub into the HF cache (shared with the Python tools), resuming and verifying every file")
-    .argument("[model]", "a known model (see `oss-prep list`) or a Hub repository org/name", "gpt-oss-20b")
-    .option("--revision <rev>", "branch, tag or commit sha (default: the model's, else main)")
-    .option("--include <glob...>", "files to fetch (default: the model's allowlist; every file for a bare org/name)")
-    .option("--hub-url <url>", "Hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co)")
-    .option("--token <token>", "access token (default: $HF_TOKEN, else the token `hf auth login` stored); never printed or stored")
-    .option("--concurrency <n>", "files fetched at once", parsePositiveInt("--concurrency"), 4)
-    .option("--work-dir <dir>", "where oss-prep remembers verified files (default: $OSS_PREP_HOME or ~/.cache/oss-prep)")
-    .option("--json", "machine-readable summary on stdout")
+    .argument("[model]", "a known model (see `oss-prep list`) or a Hub repository org/name", "gpt-oss-20b");
+  return addSchemaOptions({ command, schemas: [downloadCliOptions] })
     .addHelpText(
       "after",
       "\nThe cache is $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. HF_HUB_OFFLINE=1 uses the cache only." +
         "\nPrints the snapshot directory on stdout. See docs/hub.md.",
     )
     .action(
-      action(async (model: string, opts: DownloadOptions) => {
+      action(async (model: string, _opts: unknown, cmd: Command) => {
+        const opts = readSchemaOptions({ command: cmd, schema: downloadCliOptions });
         const { UsageError } = await import("../errors.js");
         const { listModelSpecs } = await import("../pipeline/modelSpec.js");
         const { resolveHubEnvironment } = await import("../hub/resolveHubEnvironment.js");

@@ -1,55 +1,57 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
+import { defineParams } from "../pipeline/paramSchema.js";
+import { quantizeParams } from "../stages/quantize/params.js";
+import { addSchemaOptions } from "./addSchemaOptions.js";
 import { action, printJson } from "./common.js";
+import { readSchemaOptions } from "./readSchemaOptions.js";
 
-// Literal copies of QUANTIZE_TYPE_NAMES / EXPERT_POLICIES: importing them would load the quantizer for --help.
-const TYPES = ["Q5_K_M", "Q4_K_M", "Q5_K_S", "Q4_K_S", "Q6_K", "Q8_0", "MXFP4_MOE", "F16", "BF16"];
+/** The command's own options; the rest are the quantize stage's (src/stages/quantize/params.ts). */
+export const quantizeCliOptions = defineParams({
+  options: {
+    imatrix: { kind: "string", only: "cli", arg: "file", help: "importance matrix (llama.cpp imatrix GGUF) passed to the kernels" },
+    output: { kind: "string", short: "-o", only: "cli", required: true, arg: "file", help: "output .gguf file (written atomically)" },
+    json: { kind: "boolean", only: "cli", help: "machine-readable summary on stdout" },
+  },
+});
 
 export function quantizeCommand(): Command {
-  return new Command("quantize")
+  const command = new Command("quantize")
     .description("quantize a gpt-oss checkpoint or GGUF to a GGUF identical to llama.cpp's llama-quantize output, in one streaming pass")
-    .argument("<input>", "checkpoint directory, or a gpt-oss .gguf (F32/F16/BF16, MXFP4 experts or not)")
-    .requiredOption("--type <type>", `quantization type: ${TYPES.join(", ")}`)
-    .addOption(
-      new Option("--experts <policy>", "keep: copy the MXFP4 experts bit-exactly; requant: dequantize and quantize them by the recipe (llama-quantize --allow-requantize)")
-        .choices(["keep", "requant"])
-        .default("keep"),
-    )
-    .option("--imatrix <file>", "importance matrix (llama.cpp imatrix GGUF) passed to the kernels")
-    .requiredOption("-o, --output <file>", "output .gguf file (written atomically)")
-    .option("--json", "machine-readable summary on stdout")
-    .action(
-      action(async (input: string, opts: { type: string; experts: string; imatrix?: string; output: string; json?: boolean }) => {
-        const { resolve } = await import("node:path");
-        const { quantizeTypeFromName } = await import("../quant/recipe/quantizeTypes.js");
-        quantizeTypeFromName(opts.type); // a usage error before any work
-        const { quantizeModel } = await import("../quant/quantizeModel.js");
-        const { summarizeQuantization } = await import("../quant/summarizeQuantization.js");
-        const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
-        const { formatBytes } = await import("../util/format.js");
-        const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
-        let summary: ReturnType<typeof summarizeQuantization> | undefined;
-        await runner.run([
-          {
-            title: `quantize ${input} → ${opts.output} (${opts.type.toUpperCase()}, experts ${opts.experts})`,
-            run: async (report) => {
-              const result = await quantizeModel({
-                input: resolve(input),
-                outPath: resolve(opts.output),
-                type: opts.type,
-                experts: opts.experts,
-                // kept as given: llama-quantize records the argument in quantize.imatrix.file
-                imatrixPath: opts.imatrix,
-                onProgress: (p) => report({ done: p.bytesWritten, total: p.totalBytes, unit: "bytes", detail: p.tensor }),
-              });
-              summary = summarizeQuantization(result);
-              return `${formatBytes(result.fileBytes)}, ${result.bitsPerWeight.toFixed(3)} bits per weight`;
-            },
+    .argument("<input>", "checkpoint directory, or a gpt-oss .gguf (F32/F16/BF16, MXFP4 experts or not)");
+  return addSchemaOptions({ command, schemas: [quantizeParams, quantizeCliOptions] }).action(
+    action(async (input: string, _opts: unknown, cmd: Command) => {
+      // a usage error before any work
+      const { type, experts } = readSchemaOptions({ command: cmd, schema: quantizeParams });
+      const opts = readSchemaOptions({ command: cmd, schema: quantizeCliOptions });
+      const { resolve } = await import("node:path");
+      const { quantizeModel } = await import("../quant/quantizeModel.js");
+      const { summarizeQuantization } = await import("../quant/summarizeQuantization.js");
+      const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
+      const { formatBytes } = await import("../util/format.js");
+      const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
+      let summary: ReturnType<typeof summarizeQuantization> | undefined;
+      await runner.run([
+        {
+          title: `quantize ${input} → ${opts.output} (${type}, experts ${experts})`,
+          run: async (report) => {
+            const result = await quantizeModel({
+              input: resolve(input),
+              outPath: resolve(opts.output),
+              type,
+              experts,
+              // kept as given: llama-quantize records the argument in quantize.imatrix.file
+              imatrixPath: opts.imatrix,
+              onProgress: (p) => report({ done: p.bytesWritten, total: p.totalBytes, unit: "bytes", detail: p.tensor }),
+            });
+            summary = summarizeQuantization(result);
+            return `${formatBytes(result.fileBytes)}, ${result.bitsPerWeight.toFixed(3)} bits per weight`;
           },
-        ]);
-        if (opts.json) {
-          const { text: _text, ...rest } = summary!;
-          printJson(rest);
-        } else process.stdout.write(`${summary!.text}\n`);
-      }),
-    );
+        },
+      ]);
+      if (opts.json) {
+        const { text: _text, ...rest } = summary!;
+        printJson(rest);
+      } else process.stdout.write(`${summary!.text}\n`);
+    }),
+  );
 }

@@ -1,56 +1,56 @@
-import { Command, InvalidArgumentError } from "commander";
-import { action, parsePositiveInt, printJson } from "./common.js";
+import { Command } from "commander";
+import { defineParams } from "../pipeline/paramSchema.js";
+import { vramParams } from "../stages/vram/params.js";
+import { addSchemaOptions } from "./addSchemaOptions.js";
+import { action, printJson } from "./common.js";
+import { readSchemaOptions } from "./readSchemaOptions.js";
 
-export function parseGpuList(value: string): number[] {
-  const list = value.split(",").map((s) => s.trim());
-  if (list.length === 0 || list.some((s) => !/^\d+$/.test(s))) throw new InvalidArgumentError(`expected GPU indices like 0 or 0,1, got ${JSON.stringify(value)}`);
-  const indices = list.map(Number);
-  if (new Set(indices).size !== indices.length) throw new InvalidArgumentError(`a GPU is named twice in ${JSON.stringify(value)}`);
-  return indices;
-}
+/** The command's own options; the rest are the vram stage's in mode measure (src/stages/vram/params.ts). */
+export const vramCliOptions = defineParams({
+  options: {
+    out: { kind: "string", only: "cli", arg: "dir", help: "where vram.json, vram.md, vram.html and runtime.log go (default: <build dir>/vram, or <model>.vram beside the .gguf)" },
+    threads: { kind: "integer", min: 1, only: "cli", help: "CPU threads for the runtime (default: the machine's cores)" },
+    json: { kind: "boolean", only: "cli", help: "print vram.json's summary on stdout" },
+  },
+});
 
 export function vramCommand(): Command {
-  return new Command("vram")
+  const command = new Command("vram")
     .description("measure GPU memory phase by phase (load, context, single Q&A, summary, chat, 10×512 prompts, 1/4/8 concurrent) while a runtime serves the model")
-    .argument("<input>", "a .gguf file or a build directory")
-    .option("--gpus <list>", "GPU indices (nvidia-smi's), e.g. 0 or 0,1; layers are split across them (default: all)", parseGpuList)
-    .option("--ctx <n>", "KV cache size in tokens (llama-server's -c; per sequence for node-llama-cpp)", parsePositiveInt("--ctx"), 4096)
-    .option("--parallel <n>", "parallel sequences (the workload runs up to 8 at once)", parsePositiveInt("--parallel"), 8)
-    .option("--server <command>", "an OpenAI-compatible server command instead of node-llama-cpp; {model} {port} {ctx} {parallel} {threads} are substituted")
-    .option("--out <dir>", "where vram.json, vram.md, vram.html and runtime.log go (default: <build dir>/vram, or <model>.vram beside the .gguf)")
-    .option("--threads <n>", "CPU threads for the runtime (default: the machine's cores)", parsePositiveInt("--threads"))
-    .option("--json", "print vram.json's summary on stdout")
-    .action(
-      action(async (input: string, opts: { gpus?: number[]; ctx: number; parallel: number; server?: string; out?: string; threads?: number; json?: boolean }) => {
-        const { resolve } = await import("node:path");
-        const { resolveVramInput } = await import("../vram/resolveVramInput.js");
-        const { listNvidiaGpus } = await import("../vram/listNvidiaGpus.js");
-        const { machineThreads } = await import("../util/threads.js");
-        const { logInfo } = await import("../util/log.js");
-        const { ggufPath, buildDir } = await resolveVramInput(input);
-        await listNvidiaGpus({ select: opts.gpus }); // no GPU: say so before anything starts
-        const { measureVram } = await import("../vram/measureVram.js");
-        const { interruptSignal } = await import("./common.js");
-        const outDir = resolve(opts.out ?? (buildDir ? resolve(buildDir, "vram") : ggufPath.replace(/\.gguf$/, ".vram")));
-        const { report, files } = await measureVram({
-          modelPath: ggufPath,
-          gpus: opts.gpus,
-          ctx: opts.ctx,
-          parallel: opts.parallel,
-          threads: opts.threads ?? machineThreads(),
-          serverCommand: opts.server,
-          outDir,
-          signal: interruptSignal(),
-          log: logInfo,
-        });
-        if (opts.json) {
-          const { trace: _trace, ...summary } = report;
-          printJson({ ...summary, files });
-        } else {
-          const { renderVramMarkdown } = await import("../vram/renderVramMarkdown.js");
-          process.stdout.write(renderVramMarkdown(report));
-          process.stdout.write(`\n${files.join("\n")}\n`);
-        }
-      }),
-    );
+    .argument("<input>", "a .gguf file or a build directory");
+  return addSchemaOptions({ command, schemas: [vramParams, vramCliOptions] }).action(
+    action(async (input: string, _opts: unknown, cmd: Command) => {
+      const p = readSchemaOptions({ command: cmd, schema: vramParams });
+      const opts = readSchemaOptions({ command: cmd, schema: vramCliOptions });
+      const { resolve } = await import("node:path");
+      const { resolveVramInput } = await import("../vram/resolveVramInput.js");
+      const { listNvidiaGpus } = await import("../vram/listNvidiaGpus.js");
+      const { machineThreads } = await import("../util/threads.js");
+      const { logInfo } = await import("../util/log.js");
+      const { ggufPath, buildDir } = await resolveVramInput(input);
+      await listNvidiaGpus({ select: p.gpus }); // no GPU: say so before anything starts
+      const { measureVram } = await import("../vram/measureVram.js");
+      const { interruptSignal } = await import("./common.js");
+      const outDir = resolve(opts.out ?? (buildDir ? resolve(buildDir, "vram") : ggufPath.replace(/\.gguf$/, ".vram")));
+      const { report, files } = await measureVram({
+        modelPath: ggufPath,
+        gpus: p.gpus,
+        ctx: p.ctx,
+        parallel: p.parallel,
+        threads: opts.threads ?? machineThreads(),
+        serverCommand: p.server,
+        outDir,
+        signal: interruptSignal(),
+        log: logInfo,
+      });
+      if (opts.json) {
+        const { trace: _trace, ...summary } = report;
+        printJson({ ...summary, files });
+      } else {
+        const { renderVramMarkdown } = await import("../vram/renderVramMarkdown.js");
+        process.stdout.write(renderVramMarkdown(report));
+        process.stdout.write(`\n${files.join("\n")}\n`);
+      }
+    }),
+  );
 }

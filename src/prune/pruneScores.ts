@@ -3,6 +3,10 @@
 export type ExpertScoreMethod = "reap" | "reap_topk" | "reap_sum" | "frequency" | "norm" | "random";
 export type HeadScoreMethod = "flap" | "random";
 
+/** The expert scores a user may choose (`prune --score`, the stage's `score`); reap_topk is an ablation only. */
+export const EXPERT_SCORE_CHOICES = ["reap", "reap_sum", "frequency", "norm", "random"] as const satisfies readonly ExpertScoreMethod[];
+export const HEAD_SCORE_CHOICES = ["flap", "random"] as const satisfies readonly HeadScoreMethod[];
+
 export interface LayerPruneScores {
   layer: number;
   experts: {

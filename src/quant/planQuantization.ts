@@ -14,9 +14,9 @@ import { InvalidInputError } from "../errors.js";
 import { GgmlType, ggmlTypeName } from "../formats/gguf/ggmlTypes.js";
 import { isQuantizedType, planTensorTypes, type TensorTypeDecision, type TensorTypeInput } from "./recipe/planTensorTypes.js";
 import type { QuantizeType } from "./recipe/quantizeTypes.js";
+import type { ExpertPolicy } from "./expertPolicies.js";
 
-export const EXPERT_POLICIES = ["keep", "requant"] as const;
-export type ExpertPolicy = (typeof EXPERT_POLICIES)[number];
+export { EXPERT_POLICIES, type ExpertPolicy } from "./expertPolicies.js";
 
 const EXPERT_WEIGHT = /(^|\.)ffn_(gate|up|down)_exps\.weight$/;
 

@@ -7,21 +7,10 @@
  * default the built-in set — the cache key holds the path, not the content: re-run with --force after
  * editing it; its sha256 is recorded in the summary), samples (16), seqlen (512), clip (true).
  */
-import { InvalidInputError } from "../../errors.js";
-import { join, optionalBoolean, optionalEnum, optionalInteger, optionalString, rejectUnknownKeys } from "../../pipeline/yamlFields.js";
-import type { StageDefinition } from "../../pipeline/types.js";
+import { defineStage } from "../../pipeline/defineStage.js";
+import { type AwqStageParams, awqParams } from "./params.js";
 
-export interface AwqStageParams {
-  group: 32 | 64;
-  experts: "keep" | "awq";
-  method: "awq" | "rtn";
-  calib?: string;
-  samples: number;
-  seqlen: number;
-  clip: boolean;
-}
-
-export const awqStage: StageDefinition<AwqStageParams> = {
+export const awqStage = defineStage<AwqStageParams>({
   name: "awq",
   version: 1,
   description: "AWQ 4-bit (or its round-to-nearest baseline): GGUF with Q4_1 AWQ tensors and an AutoAWQ GEMM checkpoint",
@@ -30,22 +19,8 @@ export const awqStage: StageDefinition<AwqStageParams> = {
     { name: "gguf", kind: "gguf", exported: true },
     { name: "checkpoint", kind: "checkpoint", exported: true },
   ],
-  parseParams(raw, where) {
-    const { file, key } = where;
-    rejectUnknownKeys(raw, ["group", "experts", "method", "calib", "samples", "seqlen", "clip"], file, key);
-    const group = optionalInteger(raw, "group", file, key) ?? 32;
-    if (group !== 32 && group !== 64) throw new InvalidInputError(file, `expected 32 or 64, got ${group}`, join(key, "group"));
-    return {
-      group,
-      experts: optionalEnum(raw, "experts", ["keep", "awq"] as const, file, key) ?? "keep",
-      method: optionalEnum(raw, "method", ["awq", "rtn"] as const, file, key) ?? "awq",
-      calib: optionalString(raw, "calib", file, key),
-      samples: optionalInteger(raw, "samples", file, key, { min: 1 }) ?? 16,
-      seqlen: optionalInteger(raw, "seqlen", file, key, { min: 1 }) ?? 512,
-      clip: optionalBoolean(raw, "clip", file, key) ?? true,
-    };
-  },
+  params: awqParams,
   async load() {
     return (await import("./runAwqStage.js")).runAwqStage;
   },
-};
+});

@@ -3,7 +3,7 @@ import type { StageContext, StageResult } from "../../pipeline/types.js";
 import { quantizeAwq } from "../../awq/quantizeAwq.js";
 import { formatAwqLayer, summarizeAwq } from "../../awq/summarizeAwq.js";
 import { hashFile } from "../../util/hashFile.js";
-import type { AwqStageParams } from "./definition.js";
+import type { AwqStageParams } from "./params.js";
 
 export async function runAwqStage(ctx: StageContext<AwqStageParams>): Promise<StageResult> {
   const p = ctx.params;

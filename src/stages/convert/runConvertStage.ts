@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { StageContext, StageResult } from "../../pipeline/types.js";
 import { formatBytes } from "../../util/format.js";
 import { convertCheckpoint } from "../../convert/convertCheckpoint.js";
-import type { ConvertParams } from "./definition.js";
+import type { ConvertParams } from "./params.js";
 
 export async function runConvertStage(ctx: StageContext<ConvertParams>): Promise<StageResult> {
   const file = `${ctx.model.name}-${ctx.params.outtype.toUpperCase()}${ctx.params.dequantizeExperts ? "-dequantized" : ""}.gguf`;

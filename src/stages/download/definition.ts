@@ -5,7 +5,8 @@
  * generated, a local directory taken in place.
  */
 import type { StageDefinition } from "../../pipeline/types.js";
-import { type SourceParams, sourceStage } from "../source/definition.js";
+import { sourceStage } from "../source/definition.js";
+import type { SourceParams } from "../source/params.js";
 
 export const downloadStage: StageDefinition<SourceParams> = {
   ...sourceStage,

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { StageContext, StageResult } from "../../pipeline/types.js";
 import { parseRowFilter } from "../../eval/cmmlu/parseRowFilter.js";
 import { resolveCmmluDataset } from "../../eval/cmmlu/resolveCmmluDataset.js";
-import type { EvalStageParams } from "./definition.js";
+import type { EvalStageParams } from "./params.js";
 import { renderEvalSummary } from "../../eval/renderEvalMarkdown.js";
 import { runEval } from "../../eval/runEval.js";
 import { writeEvalReports } from "../../eval/writeEvalReports.js";

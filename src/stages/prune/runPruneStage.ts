@@ -5,7 +5,7 @@ import { formatParameterCount } from "../../prune/formatParameterCount.js";
 import { renderPrunePlan } from "../../prune/renderPrunePlan.js";
 import { PRUNING_REPORT_FILE } from "../../prune/pruneCheckpoint.js";
 import { planPruningRequest, runPruning } from "../../prune/runPruning.js";
-import type { PruneStageParams } from "./definition.js";
+import type { PruneStageParams } from "./params.js";
 
 export async function runPruneStage(ctx: StageContext<PruneStageParams>): Promise<StageResult> {
   const dir = ctx.inputs.checkpoint.path;

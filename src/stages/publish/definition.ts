@@ -5,18 +5,10 @@
  * would be uploaded). The token comes from HF_TOKEN (or the `hf auth login` file), never from the
  * pipeline file: params are recorded in the manifest.
  */
-import { InvalidInputError } from "../../errors.js";
-import { join, optionalBoolean, optionalString, rejectUnknownKeys } from "../../pipeline/yamlFields.js";
-import type { StageDefinition } from "../../pipeline/types.js";
+import { defineStage } from "../../pipeline/defineStage.js";
+import { type PublishParams, publishParams } from "./params.js";
 
-export interface PublishParams {
-  /** Absent: nothing to publish to; the stage then fails with an EnvironmentError (skipped where optional). */
-  repo?: string;
-  private: boolean;
-  dryRun: boolean;
-}
-
-export const publishStage: StageDefinition<PublishParams> = {
+export const publishStage = defineStage<PublishParams>({
   name: "publish",
   version: 1,
   description: "publish the GGUF, eval and VRAM reports, manifest and a model card to a Hugging Face Hub repository",
@@ -26,17 +18,8 @@ export const publishStage: StageDefinition<PublishParams> = {
     { name: "vram", kind: "vram", optional: true },
   ],
   outputs: [{ name: "publish", kind: "publish" }],
-  parseParams(raw, where) {
-    rejectUnknownKeys(raw, ["repo", "private", "dry_run"], where.file, where.key);
-    const repo = optionalString(raw, "repo", where.file, where.key);
-    if (repo !== undefined && !/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new InvalidInputError(where.file, `expected org/name, got ${JSON.stringify(repo)}`, join(where.key, "repo"));
-    return {
-      repo,
-      private: optionalBoolean(raw, "private", where.file, where.key) ?? false,
-      dryRun: optionalBoolean(raw, "dry_run", where.file, where.key) ?? false,
-    };
-  },
+  params: publishParams,
   async load() {
     return (await import("./runPublishStage.js")).runPublishStage;
   },
-};
+});

@@ -7,7 +7,7 @@ import { resolveHubEnvironment } from "../../hub/resolveHubEnvironment.js";
 import { type BuildManifest, toolVersions } from "../../pipeline/manifest.js";
 import type { Artifact, StageContext, StageResult } from "../../pipeline/types.js";
 import { formatBytes } from "../../util/format.js";
-import type { PublishParams } from "./definition.js";
+import type { PublishParams } from "./params.js";
 
 /** A file artifact is published under its name, a directory artifact under `<slot>/`. */
 async function artifactFiles(slot: string, artifact: Artifact): Promise<Array<PublishFile & { size: number; sha256: string }>> {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { StageContext, StageResult } from "../../pipeline/types.js";
 import { quantizeModel } from "../../quant/quantizeModel.js";
 import { summarizeQuantization } from "../../quant/summarizeQuantization.js";
-import type { QuantizeParams } from "./definition.js";
+import type { QuantizeParams } from "./params.js";
 
 export async function runQuantizeStage(ctx: StageContext<QuantizeParams>): Promise<StageResult> {
   const { type, experts } = ctx.params;

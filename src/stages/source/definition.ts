@@ -4,23 +4,18 @@
  * dir (once), local directories used in place. It runs every build — each path is cheap when the
  * files are already there — and its output digest decides whether later stages are cached.
  */
-import { rejectUnknownKeys } from "../../pipeline/yamlFields.js";
-import type { StageDefinition } from "../../pipeline/types.js";
+import { defineStage } from "../../pipeline/defineStage.js";
+import { type SourceParams, sourceParams } from "./params.js";
 
-export type SourceParams = Record<string, never>;
-
-export const sourceStage: StageDefinition<SourceParams> = {
+export const sourceStage = defineStage<SourceParams>({
   name: "source",
   version: 1,
   description: "download (Hub), generate (synthetic) or take in place (local dir) the model checkpoint",
   inputs: [],
   outputs: [{ name: "checkpoint", kind: "checkpoint" }],
   alwaysRun: true,
-  parseParams(raw, where) {
-    rejectUnknownKeys(raw, [], where.file, where.key);
-    return {};
-  },
+  params: sourceParams,
   async load() {
     return (await import("./runSourceStage.js")).runSourceStage;
   },
-};
+});

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError } from "../../errors.js";
 import type { StageContext, StageResult } from "../../pipeline/types.js";
-import type { SourceParams } from "./definition.js";
+import type { SourceParams } from "./params.js";
 
 export async function runSourceStage(ctx: StageContext<SourceParams>): Promise<StageResult> {
   const source = ctx.model.source;

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { StageContext, StageResult } from "../../pipeline/types.js";
 import { writeFileAtomic } from "../../util/atomic.js";
-import type { VramStageParams } from "./definition.js";
+import type { VramStageParams } from "./params.js";
 
 /** The stage `vram` (definition.ts): a measurement with `oss-prep vram`, or the planner's estimate. */
 export async function runVramStage(ctx: StageContext<VramStageParams>): Promise<StageResult> {

@@ -1,0 +1,17 @@
+/** Params of the `awq` stage and `oss-prep awq` (one schema: see src/pipeline/paramSchema.ts). */
+import { AWQ_EXPERT_POLICIES, AWQ_GROUP_SIZES, AWQ_METHODS } from "../../awq/awqTypes.js";
+import { defineParams, type SchemaParams } from "../../pipeline/paramSchema.js";
+
+export const awqParams = defineParams({
+  options: {
+    group: { kind: "enum", choices: AWQ_GROUP_SIZES, expected: "32 or 64", default: 32, arg: "size", help: "input channels per quantization group" },
+    experts: { kind: "enum", choices: AWQ_EXPERT_POLICIES, default: "keep", arg: "policy", help: "keep: MXFP4 experts copied bit-exactly; awq: dequantized and AWQ-quantized too" },
+    method: { kind: "enum", choices: AWQ_METHODS, default: "awq", arg: "method", help: "awq, or rtn: round-to-nearest on the same grid (α = 0, no clipping), the baseline" },
+    calib: { kind: "string", arg: "file", help: "calibration text (.txt, .jsonl with a text field, .json array); default the built-in set" },
+    samples: { kind: "integer", min: 1, default: 16, help: "calibration sequences" },
+    seqlen: { kind: "integer", min: 1, default: 512, help: "tokens per calibration sequence" },
+    clip: { kind: "boolean", negate: true, default: true, help: "skip the clipping search after the scale search" },
+  },
+});
+
+export type AwqStageParams = SchemaParams<typeof awqParams>;
