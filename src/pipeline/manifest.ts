@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../util/paths.js";
-import type { ArtifactFile, ArtifactKind } from "./types.js";
+import type { ArtifactFile, ArtifactKind } from "./artifactFile.js";
 
 export interface ManifestArtifact {
   name: string;

@@ -3,19 +3,11 @@
  * resolves inputs from earlier stages, computes the cache key, runs the stage into a partial
  * directory and publishes it atomically.
  */
+import type { ArtifactFile, ArtifactKind } from "./artifactFile.js";
 import type { ManifestStage } from "./manifest.js";
 import type { ModelSpec } from "./modelSpec.js";
 
-/** What an artifact is, so the engine can wire a stage's input to the nearest earlier producer. */
-export type ArtifactKind = "checkpoint" | "gguf" | "eval" | "vram" | "publish" | "report";
-
-/** One file of an artifact, with the digest that downstream cache keys are built from. */
-export interface ArtifactFile {
-  /** Path relative to the artifact root (for a single-file artifact: its base name). */
-  path: string;
-  size: number;
-  sha256: string;
-}
+export type { ArtifactFile, ArtifactKind };
 
 /** A finished stage output: a directory or a single file, plus digests of its files. */
 export interface Artifact {
