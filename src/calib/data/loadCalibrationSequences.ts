@@ -14,7 +14,12 @@ import { InvalidInputError } from "../../errors.js";
 import type { CmmluDataset } from "../../eval/cmmlu/cmmluTypes.js";
 import { cmmluPromptHeader, formatCmmluQuestion } from "../../eval/cmmlu/buildCmmluPrompt.js";
 import { type ByteLevelBpeTokenizerJson, encodeByteLevelBpe } from "../../formats/tokenizer/encodeByteLevelBpe.js";
-import type { CalibrationSet } from "../../prune/pruneCheckpoint.js";
+
+export interface CalibrationSet {
+  sequences: number[][];
+  /** Where the sequences came from, for the report. */
+  description: string;
+}
 
 export type CalibrationSource = { kind: "file"; path: string } | { kind: "cmmlu"; dataset: CmmluDataset; seed?: number };
 
