@@ -13,7 +13,7 @@ import type { PlannedShard, PlannedTensor, SyntheticCheckpointPlan, SyntheticTen
  */
 export function planSyntheticCheckpoint(params: { preset: SyntheticPresetName }): SyntheticCheckpointPlan {
   const preset = SYNTHETIC_PRESETS[params.preset as SyntheticPresetName] as SyntheticPreset | undefined;
-  if (preset === undefined || !Object.prototype.hasOwnProperty.call(SYNTHETIC_PRESETS, params.preset)) {
+  if (preset === undefined || !Object.hasOwn(SYNTHETIC_PRESETS, params.preset)) {
     throw new UsageError(
       `unknown synthetic preset ${JSON.stringify(params.preset)}; expected one of ${Object.keys(SYNTHETIC_PRESETS).join(", ")}`,
     );

@@ -24,7 +24,7 @@
  *   serving, which no llama.cpp buffer accounts for: 709 MiB measured on H200 (597 MiB once the
  *   context exists, 112 more after the first batches). Pass another value for other cards or drivers.
  */
-import { GgmlType, ggmlBlockSize, ggmlTensorBytes, ggmlTypeSize } from "../formats/gguf/ggmlTypes.js";
+import { type GgmlType, ggmlBlockSize, ggmlTensorBytes, ggmlTypeSize } from "../formats/gguf/ggmlTypes.js";
 
 export const MIB = 1024 * 1024;
 

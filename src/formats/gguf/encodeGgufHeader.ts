@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../../errors.js";
-import { GgmlType, ggmlBlockSize, ggmlTensorBytes, ggmlTypeName, isGgmlType } from "./ggmlTypes.js";
+import { type GgmlType, ggmlBlockSize, ggmlTensorBytes, ggmlTypeName, isGgmlType } from "./ggmlTypes.js";
 import {
   GGML_MAX_DIMS,
   GGML_MAX_NAME,

@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { InvalidInputError } from "../../errors.js";
 import { GGUF_MAX_ARRAY_NESTING, alignUp } from "./encodeGgufHeader.js";
-import { GgmlType, ggmlBlockSize, ggmlTypeName, ggmlTypeSize, isGgmlType } from "./ggmlTypes.js";
+import { type GgmlType, ggmlBlockSize, ggmlTypeName, ggmlTypeSize, isGgmlType } from "./ggmlTypes.js";
 import { GGML_MAX_DIMS, GGUF_ALIGNMENT_KEY, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC } from "./ggufConstants.js";
 import { GgufHeaderCursor } from "./ggufHeaderCursor.js";
 import {
