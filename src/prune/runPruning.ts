@@ -6,7 +6,7 @@
 import { readGptOssConfig } from "../arch/gpt-oss/hyperparameters.js";
 import { createOrtMatmulBackend, createPlainMatmulBackend, type MatmulBackend } from "../calib/index.js";
 import { resolveCmmluDataset } from "../eval/cmmlu/resolveCmmluDataset.js";
-import { loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
+import { type CalibrationSet, loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
 import type { KeepCount } from "./parseKeepCount.js";
 import { planPruning, type PrunePlan } from "./planPruning.js";
 import { type PruneProgress, type PruneReport, pruneCheckpoint } from "./pruneCheckpoint.js";
@@ -62,7 +62,7 @@ export async function runPruning(params: {
 }): Promise<PruneReport> {
   const { dir, plan, request } = params;
   const log = params.log ?? (() => {});
-  let calibration;
+  let calibration: CalibrationSet | undefined;
   if (pruningNeedsCalibration(plan, request)) {
     const source = request.calib
       ? ({ kind: "file", path: request.calib } as const)

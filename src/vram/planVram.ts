@@ -106,7 +106,10 @@ export function cudaTensorAllocBytes(tensor: VramPlanTensor, matrixRowPadding: n
 export function layerGpu(params: { il: number; nLayers: number; weights: readonly number[] }): number {
   const sum = params.weights.reduce((a, b) => a + b, 0);
   let acc = 0;
-  const bounds = params.weights.map((w) => (acc += w) / sum);
+  const bounds = params.weights.map((w) => {
+    acc += w;
+    return acc / sum;
+  });
   const x = params.il / (params.nLayers + 1);
   // std::upper_bound: the first split point greater than x
   const i = bounds.findIndex((b) => b > x);
