@@ -22,7 +22,7 @@ export function awqScaleCandidates(params: { meanAbs: Float32Array | Float64Arra
     let max = -Infinity;
     let min = Infinity;
     for (let c = 0; c < meanAbs.length; c++) {
-      const s = Math.max(Math.pow(meanAbs[c], alpha), 1e-4);
+      const s = Math.max(meanAbs[c] ** alpha, 1e-4);
       scale[c] = s;
       if (scale[c] > max) max = scale[c];
       if (scale[c] < min) min = scale[c];

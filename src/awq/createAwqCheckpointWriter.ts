@@ -82,7 +82,7 @@ export async function createAwqCheckpointWriter(params: {
           tensors.push({ name: info.name, dtype: "F32", shape: info.shape, byteLength: values.byteLength, data: bytesOf(values) });
           usedFolded.add(info.name);
         } else if (params.experts === "awq" && EXPERT_MXFP4.test(info.name)) {
-          continue; // replaced by the per-expert AWQ linears below
+          // replaced by the per-expert AWQ linears below
         } else {
           tensors.push(copied(source, info.name, info.dtype, info.shape, info.byteLength));
         }

@@ -30,6 +30,7 @@ export function fakeQuantizeAwqGroups(params: {
         let level = Math.floor(x + 0.5);
         if (level - x === 0.5 && (level & 1) !== 0) level--;
         level += z;
+        // biome-ignore lint/complexity/useMathMinMax: a ternary clamp in the hot loop; keeps -0 as is, so output stays byte-identical
         level = level < 0 ? 0 : level > AWQ_MAX_LEVEL ? AWQ_MAX_LEVEL : level;
         out[o + i] = (level - z) * s;
       }

@@ -14,9 +14,8 @@ import { createFoldedWeightProvider } from "./createFoldedWeightProvider.js";
 import { openGptOssWeights } from "../calib/openGptOssWeights.js";
 import { createOrtMatmulBackend } from "../calib/createOrtMatmulBackend.js";
 import { runGptOss } from "../calib/runGptOss.js";
-import { f16ToF32 } from "../formats/float/floatConversions.js";
 import { GgmlType, readGguf, readGgufTensorData } from "../formats/gguf/index.js";
-import { openCheckpoint, type SafetensorsCheckpoint } from "../formats/safetensors/index.js";
+import { openCheckpoint } from "../formats/safetensors/index.js";
 import { dequantizeRows } from "../ggml/dequantizeRows.js";
 import { BUILTIN_CALIBRATION_DOCUMENTS } from "../calib/data/builtinCalibrationText.js";
 import { buildCalibrationSequences } from "../calib/data/buildCalibrationSequences.js";
@@ -192,11 +191,11 @@ describe("awq on the fixture (experts awq, group 32)", () => {
       const original = await routing(false);
       const folded = await routing(true);
       expect(folded.chosen).toHaveLength(8);
-      folded.chosen.forEach((idx, layer) => expect(Array.from(idx), `layer ${layer}`).toEqual(Array.from(original.chosen[layer])));
+      folded.chosen.forEach((idx, layer) => { expect(Array.from(idx), `layer ${layer}`).toEqual(Array.from(original.chosen[layer])); });
       // and the same logits up to float32 rounding
       for (let s = 0; s < SAMPLES; s++) {
         let max = 0;
-        original.logits[s].forEach((v, i) => (max = Math.max(max, Math.abs(v - folded.logits[s][i]))));
+        original.logits[s].forEach((v, i) => { max = Math.max(max, Math.abs(v - folded.logits[s][i])); });
         expect(max).toBeLessThan(1e-3);
       }
     } finally {

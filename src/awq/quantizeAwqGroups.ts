@@ -34,6 +34,7 @@ export function quantizeAwqGroups(params: {
       const o = r * cols + g * groupSize;
       for (let i = 0; i < groupSize; i++) {
         const level = roundHalfToEven(Math.fround(weight[o + i] / s)) + z;
+        // biome-ignore lint/complexity/useMathMinMax: a ternary clamp in the hot loop; keeps -0 as is, so output stays byte-identical
         q[o + i] = level < 0 ? 0 : level > AWQ_MAX_LEVEL ? AWQ_MAX_LEVEL : level;
       }
     }

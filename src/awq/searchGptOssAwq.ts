@@ -158,7 +158,7 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
     const ew = lastExpert.weights;
     const input = state.input.get(expert)!;
     const losses = await awqScaleLosses({ weight: ew.gateUp, rows: 2 * ffn, cols: hidden, groupSize, stats: input, candidates: state.candidates, backend, signal });
-    losses.forEach((l, i) => (state.losses[i] += l));
+    losses.forEach((l, i) => { state.losses[i] += l; });
     state.gateUpBlocks.set(expert, gramDiagonalBlocks({ stats: input, groupSize }));
     state.input.delete(expert);
     const downStats = state.downInput.get(expert)!;

@@ -25,7 +25,7 @@ export function computeRopeFrequencies(params: { rope: GptOssRope; headDim: numb
   const half = dim / 2;
   const base = rope.theta;
   const posFreqs = new Float32Array(half);
-  for (let i = 0; i < half; i++) posFreqs[i] = f(Math.pow(base, f((2 * i) / dim)));
+  for (let i = 0; i < half; i++) posFreqs[i] = f(base ** f((2 * i) / dim));
   const yarn = rope.yarn;
   if (!yarn) {
     return { invFreq: posFreqs.map((p) => f(1 / p)), attentionFactor: 1 };

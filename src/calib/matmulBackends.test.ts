@@ -55,7 +55,7 @@ describe("matmul backends", () => {
     const w = random(4 * 3, 5);
     const expected = plainMatmulBias({ x: x.slice(), n: 2, k: 3, weight: w, m: 4 });
     const viaOrt = await ort.matmulBias({ x, n: 2, k: 3, weight: w, m: 4 });
-    viaOrt.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    viaOrt.forEach((v, i) => { expect(v).toBeCloseTo(expected[i], 6); });
   });
 
   it("handles empty products and refuses short arrays", async () => {

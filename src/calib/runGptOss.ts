@@ -124,7 +124,7 @@ async function forward(
 
   let t0 = performance.now();
   const allIds = new Int32Array(tokens);
-  sequences.forEach((s, i) => allIds.set(Array.from(s), sequenceOffsets[i]));
+  sequences.forEach((s, i) => { allIds.set(Array.from(s), sequenceOffsets[i]); });
   /** The residual stream, [tokens, hidden]. */
   const residual = await weights.embeddingRows(allIds);
   seconds.embedding += (performance.now() - t0) / 1000;
@@ -263,7 +263,7 @@ async function computeLogits(params: {
   }
   const n = rowTokens.length;
   const gathered = new Float32Array(n * hidden);
-  rowTokens.forEach((t, i) => gathered.set(residual.subarray(t * hidden, (t + 1) * hidden), i * hidden));
+  rowTokens.forEach((t, i) => { gathered.set(residual.subarray(t * hidden, (t + 1) * hidden), i * hidden); });
   const normed = rmsNorm({ x: gathered, rows: n, weight: await weights.finalNorm(), eps, numerics });
   const all = new Float32Array(n * vocabSize);
   const nChunks = Math.ceil(vocabSize / vocabChunk);

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from "commander";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { OssPrepError, UsageError } from "../errors.js";
+import { OssPrepError } from "../errors.js";
 import { isVerbose } from "../util/log.js";
 
 export function resolveWorkDir(option: string | undefined): string {

@@ -1,16 +1,26 @@
 import { Command } from "commander";
-import { action, interruptSignal, parseNonNegativeInt, printJson } from "./common.js";
+import { defineParams } from "../pipeline/paramSchema.js";
+import { addSchemaOptions } from "./addSchemaOptions.js";
+import { action, interruptSignal, printJson } from "./common.js";
+import { readSchemaOptions } from "./readSchemaOptions.js";
+
+export const synthCliOptions = defineParams({
+  options: {
+    preset: { kind: "string", required: true, only: "cli", arg: "name", help: "a model of models/ that declares config: (gpt-oss-20b: the real shapes, 13.8 GB; demo: tiny; see `oss-prep list`)" },
+    out: { kind: "string", only: "cli", arg: "dir", help: "new directory to write (renamed into place when complete); required unless --dry-run" },
+    seed: { kind: "integer", min: 0, default: 0, only: "cli", help: "seed of the pseudo-random values" },
+    dryRun: { kind: "boolean", only: "cli", help: "print the planned shards, tensor count and sizes, write nothing" },
+    json: { kind: "boolean", only: "cli", help: "machine-readable summary on stdout" },
+  },
+});
 
 export function synthCommand(): Command {
-  return new Command("synth")
-    .description("write a synthetic gpt-oss checkpoint with the real layout and deterministic random weights (benchmarks, offline demos)")
-    .requiredOption("--preset <name>", "a model of models/ that declares config: (gpt-oss-20b: the real shapes, 13.8 GB; demo: tiny; see `oss-prep list`)")
-    .option("--out <dir>", "new directory to write (renamed into place when complete); required unless --dry-run")
-    .option("--seed <n>", "seed of the pseudo-random values", parseNonNegativeInt("--seed"), 0)
-    .option("--dry-run", "print the planned shards, tensor count and sizes, write nothing")
-    .option("--json", "machine-readable summary on stdout")
-    .action(
-      action(async (opts: { preset: string; out?: string; seed: number; dryRun?: boolean; json?: boolean }) => {
+  const command = new Command("synth").description(
+    "write a synthetic gpt-oss checkpoint with the real layout and deterministic random weights (benchmarks, offline demos)",
+  );
+  return addSchemaOptions({ command, schemas: [synthCliOptions] }).action(
+    action(async (_opts: unknown, cmd: Command) => {
+        const opts = readSchemaOptions({ command: cmd, schema: synthCliOptions });
         const { formatBytes } = await import("../util/format.js");
         if (opts.dryRun) {
           const { planSyntheticCheckpoint } = await import("../synth/planSyntheticCheckpoint.js");
@@ -69,5 +79,5 @@ export function synthCommand(): Command {
         ]);
         if (opts.json) printJson(summary);
       }),
-    );
+  );
 }

@@ -45,8 +45,14 @@ function aligned(buffer: Buffer, bytesPerElement: number): ArrayBuffer | SharedA
 
 function toF32(chunk: TensorChunk): Float32Array {
   if (chunk.f32) return chunk.f32;
-  if (chunk.bf16) return (chunk.f32 = bf16ToF32(chunk.bf16));
-  if (chunk.mxfp4) return (chunk.f32 = dequantizeGgmlMxfp4({ data: chunk.mxfp4 }));
+  if (chunk.bf16) {
+    chunk.f32 = bf16ToF32(chunk.bf16);
+    return chunk.f32;
+  }
+  if (chunk.mxfp4) {
+    chunk.f32 = dequantizeGgmlMxfp4({ data: chunk.mxfp4 });
+    return chunk.f32;
+  }
   throw new Error("empty chunk");
 }
 export { toF32 as chunkToF32 };
@@ -222,7 +228,7 @@ export async function* tensorChunks(params: {
     };
     const nBlocks = rows * blocksPerRow;
     const wasm = fused.arena;
-    if (wasm && wasm.owns(blocks) && wasm.owns(scales)) {
+    if (wasm?.owns(blocks) && wasm.owns(scales)) {
       // SIMD repack in the arena; gate_up rows interleave gate (even) and up (odd): stride 2 rows
       const stride = source.parity === undefined ? 1 : 2;
       const repackHalf = (parity: number): Buffer | undefined => {

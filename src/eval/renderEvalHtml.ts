@@ -5,7 +5,7 @@
 import type { EvalReport } from "./evalReport.js";
 import { renderEvalMarkdown } from "./renderEvalMarkdown.js";
 
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 interface Bar {
   label: string;
@@ -31,15 +31,15 @@ function barChart(params: { title: string; bars: Bar[]; max: number; format: (x:
           `<line x1="${x(bar.high)}" x2="${x(bar.high)}" y1="${y + 4}" y2="${y + 16}" stroke="#222"/>`
         : "";
     return (
-      `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end" font-size="12">${escape(bar.label)}</text>` +
+      `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end" font-size="12">${escapeHtml(bar.label)}</text>` +
       `<rect x="${labelWidth}" y="${y}" width="${Math.max(0, x(bar.value) - labelWidth)}" height="20" fill="${params.color}"/>` +
       whisker +
-      `<text x="${x(Math.max(bar.value, bar.high ?? bar.value)) + 6}" y="${y + 14}" font-size="12">${escape(format(bar.value))}</text>`
+      `<text x="${x(Math.max(bar.value, bar.high ?? bar.value)) + 6}" y="${y + 14}" font-size="12">${escapeHtml(format(bar.value))}</text>`
     );
   });
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escape(params.title)}">` +
-    `<text x="0" y="14" font-size="13" font-weight="bold">${escape(params.title)}</text>${rows.join("")}</svg>`
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(params.title)}">` +
+    `<text x="0" y="14" font-size="13" font-weight="bold">${escapeHtml(params.title)}</text>${rows.join("")}</svg>`
   );
 }
 
@@ -50,8 +50,8 @@ function markdownToHtml(markdown: string): string {
     if (table.length === 0) return;
     const [head, , ...body] = table;
     out.push(
-      `<table><thead><tr>${head.map((c) => `<th>${escape(c)}</th>`).join("")}</tr></thead><tbody>` +
-        body.map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join("")}</tr>`).join("") +
+      `<table><thead><tr>${head.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>` +
+        body.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("") +
         "</tbody></table>",
     );
     table = [];
@@ -62,9 +62,9 @@ function markdownToHtml(markdown: string): string {
       continue;
     }
     flush();
-    if (line.startsWith("# ")) out.push(`<h1>${escape(line.slice(2))}</h1>`);
-    else if (line.startsWith("## ")) out.push(`<h2>${escape(line.slice(3))}</h2>`);
-    else if (line.trim() !== "") out.push(`<p>${escape(line)}</p>`);
+    if (line.startsWith("# ")) out.push(`<h1>${escapeHtml(line.slice(2))}</h1>`);
+    else if (line.startsWith("## ")) out.push(`<h2>${escapeHtml(line.slice(3))}</h2>`);
+    else if (line.trim() !== "") out.push(`<p>${escapeHtml(line)}</p>`);
   }
   flush();
   return out.join("\n");
@@ -96,7 +96,7 @@ export function renderEvalHtml(report: EvalReport): string {
     );
   }
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Evaluation of ${escape(report.model.file)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Evaluation of ${escapeHtml(report.model.file)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}.charts{display:flex;gap:2em;flex-wrap:wrap}</style></head>

@@ -64,7 +64,7 @@ function encodeGguf(kv: Record<string, KvValue>, tensors: TinyTensor[]): Buffer 
     parts.push(ggufString(tensor.name));
     const info = Buffer.alloc(4 + 8 * tensor.ne.length + 4 + 8);
     info.writeUInt32LE(tensor.ne.length, 0);
-    tensor.ne.forEach((n, i) => info.writeBigUInt64LE(BigInt(n), 4 + 8 * i));
+    tensor.ne.forEach((n, i) => { info.writeBigUInt64LE(BigInt(n), 4 + 8 * i); });
     info.writeUInt32LE(tensor.type, 4 + 8 * tensor.ne.length);
     info.writeBigUInt64LE(BigInt(offset), 8 + 8 * tensor.ne.length);
     parts.push(info);

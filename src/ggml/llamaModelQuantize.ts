@@ -108,7 +108,7 @@ async function quantizeNow(params: LlamaModelQuantizeParams): Promise<LlamaModel
     entries.push({ pattern: 0n, type: 0 });
     const size = koffi.sizeof(types.tensorOverride);
     const array = Buffer.alloc(size * entries.length);
-    entries.forEach((e, i) => koffi.encode(array, i * size, types.tensorOverride, e));
+    entries.forEach((e, i) => { koffi.encode(array, i * size, types.tensorOverride, e); });
     struct.tt_overrides = address(array);
   }
 
@@ -127,7 +127,7 @@ async function quantizeNow(params: LlamaModelQuantizeParams): Promise<LlamaModel
     entries.push({ name: 0n, data: 0n, size: 0 }); // terminated by a NULL name
     const size = koffi.sizeof(types.imatrixData);
     const array = Buffer.alloc(size * entries.length);
-    entries.forEach((e, i) => koffi.encode(array, i * size, types.imatrixData, e));
+    entries.forEach((e, i) => { koffi.encode(array, i * size, types.imatrixData, e); });
     struct.imatrix = address(array);
   }
 
@@ -162,7 +162,7 @@ async function quantizeNow(params: LlamaModelQuantizeParams): Promise<LlamaModel
 
   if (params.pruneLayers?.length) {
     const layers = Buffer.allocUnsafeSlow(4 * (params.pruneLayers.length + 1));
-    params.pruneLayers.forEach((l, i) => layers.writeInt32LE(l, 4 * i));
+    params.pruneLayers.forEach((l, i) => { layers.writeInt32LE(l, 4 * i); });
     layers.writeInt32LE(-1, 4 * params.pruneLayers.length); // terminated by -1
     struct.prune_layers = address(layers);
   }

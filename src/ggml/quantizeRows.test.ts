@@ -158,6 +158,7 @@ describe("loadGgmlBase", () => {
 
   it("binds the fp16/bf16 row conversions", () => {
     const ggml = loadGgmlBase();
+    // biome-ignore lint/suspicious/noApproximativeNumericConstant: an arbitrary input value, not π
     const src = new Float32Array([1, -2.5, 65504, 1e-8, 3.14159]);
     const bf16 = new Uint16Array(5);
     ggml.fp32ToBf16Row(src, bf16, 5);

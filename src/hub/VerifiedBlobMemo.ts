@@ -61,7 +61,8 @@ export class VerifiedBlobMemo {
   }
 
   rememberListing(snapshotDir: string, allow: string[], paths: string[]): void {
-    (this.data.listings[snapshotDir] ??= {})[allow.join("\n")] = [...paths].sort();
+    this.data.listings[snapshotDir] ??= {};
+    this.data.listings[snapshotDir][allow.join("\n")] = [...paths].sort();
     this.dirty = true;
   }
 

@@ -102,7 +102,7 @@ export type OptionValue<O> = O extends { kind: "string" }
 
 type Side = "cli" | "yaml";
 type OnSide<S extends OptionMap, side extends Side> = { [K in keyof S]: S[K] extends { only: infer O } ? (O extends side ? K : never) : K }[keyof S];
-type Always<O, side extends Side> = O extends { default: {} } ? true : O extends { required: true } ? true : O extends { required: side } ? true : false;
+type Always<O, side extends Side> = O extends { default: NonNullable<unknown> } ? true : O extends { required: true } ? true : O extends { required: side } ? true : false;
 
 /** The parsed params of an option map, as one side (the CLI or a pipeline file) produces them. */
 export type ParsedParams<S extends OptionMap, side extends Side = "yaml"> = Simplify<

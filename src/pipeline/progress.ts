@@ -9,6 +9,7 @@ import type { ProgressUpdate } from "./types.js";
 export interface ProgressStep {
   title: string;
   /** Runs the step; `report` shows progress; the returned text is appended to the title when done. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a step returns a label or nothing (async functions without a return value)
   run(report: (update: ProgressUpdate) => void): Promise<string | void>;
 }
 

@@ -164,6 +164,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
 
   const steps = pipeline.stages.map((stage) => ({
     title: stage.id === stage.definition.name ? stage.id : `${stage.id} (${stage.definition.name})`,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a step returns a label or nothing (see ProgressStep.run)
     run: async (report: Parameters<Parameters<StepRunner["run"]>[0][number]["run"]>[0]): Promise<string | void> => {
       signal.throwIfAborted();
       const inputs = resolveInputs(stage);

@@ -1,5 +1,5 @@
 import { readGptOssConfig, type GptOssHyperparameters, planGgufTensors, type GgufTensorPlan, type HfTensorRef } from "../arch/gpt-oss/index.js";
-import { InvalidInputError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { GgmlType } from "../formats/gguf/ggmlTypes.js";
 import { openCheckpoint } from "../formats/safetensors/index.js";
 import { resolveModel } from "../pipeline/modelSpec.js";

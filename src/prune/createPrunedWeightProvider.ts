@@ -17,7 +17,7 @@ export function createPrunedWeightProvider(params: { weights: GptOssWeightProvid
   const rowBlocks = (a: Float32Array, rowWidth: number, block: number, keep: number[]) => {
     const size = rowWidth * block;
     const out = new Float32Array(keep.length * size);
-    keep.forEach((b, i) => out.set(a.subarray(b * size, (b + 1) * size), i * size));
+    keep.forEach((b, i) => { out.set(a.subarray(b * size, (b + 1) * size), i * size); });
     return out;
   };
   return {
@@ -30,7 +30,7 @@ export function createPrunedWeightProvider(params: { weights: GptOssWeightProvid
       const width = original.nHeads * headDim;
       const oWeight = new Float32Array(hidden * heads.length * headDim);
       for (let i = 0; i < hidden; i++) {
-        heads.forEach((h, k) => oWeight.set(a.oWeight.subarray(i * width + h * headDim, i * width + (h + 1) * headDim), (i * heads.length + k) * headDim));
+        heads.forEach((h, k) => { oWeight.set(a.oWeight.subarray(i * width + h * headDim, i * width + (h + 1) * headDim), (i * heads.length + k) * headDim); });
       }
       return {
         inputNorm: lw.inputNorm,

@@ -16,9 +16,9 @@ import { convertCheckpoint } from "../convert/convertCheckpoint.js";
 import { readCmmluDir } from "../eval/cmmlu/readCmmluDir.js";
 import { loadEvalModel } from "../eval/loadEvalModel.js";
 import { createPrunedWeightProvider } from "./createPrunedWeightProvider.js";
-import { loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
+import { type CalibrationSet, loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
 import { planPruning } from "./planPruning.js";
-import { type CalibrationSet, type PruneResult, pruneCheckpoint } from "./pruneCheckpoint.js";
+import { type PruneResult, pruneCheckpoint } from "./pruneCheckpoint.js";
 import type { PruneSelection } from "./pruneSelection.js";
 import { prunedTensorShapes } from "./prunedTensorShapes.js";
 import { writePrunedCheckpoint } from "./writePrunedCheckpoint.js";
@@ -123,23 +123,23 @@ describe("pruneCheckpoint on the tiny fixture: experts 8 → 6 by REAP, query he
         for (const suffix of ["gate_up_proj_blocks", "gate_up_proj_scales", "gate_up_proj_bias", "down_proj_blocks", "down_proj_scales", "down_proj_bias"]) {
           const from = await bytes(original, `${p}.mlp.experts.${suffix}`);
           const to = await bytes(pruned, `${p}.mlp.experts.${suffix}`);
-          kept.experts.forEach((e, k) => expect(slice(to, 6, k).equals(slice(from, 8, e)), `${suffix} expert ${e}`).toBe(true));
+          kept.experts.forEach((e, k) => { expect(slice(to, 6, k).equals(slice(from, 8, e)), `${suffix} expert ${e}`).toBe(true); });
         }
         for (const name of ["mlp.router.weight", "mlp.router.bias"]) {
           const from = await bytes(original, `${p}.${name}`);
           const to = await bytes(pruned, `${p}.${name}`);
-          kept.experts.forEach((e, k) => expect(slice(to, 6, k).equals(slice(from, 8, e))).toBe(true));
+          kept.experts.forEach((e, k) => { expect(slice(to, 6, k).equals(slice(from, 8, e))).toBe(true); });
         }
         for (const name of ["self_attn.q_proj.weight", "self_attn.q_proj.bias", "self_attn.sinks"]) {
           const from = await bytes(original, `${p}.${name}`);
           const to = await bytes(pruned, `${p}.${name}`);
-          kept.heads.forEach((h, k) => expect(slice(to, 12, k).equals(slice(from, 16, h))).toBe(true));
+          kept.heads.forEach((h, k) => { expect(slice(to, 12, k).equals(slice(from, 16, h))).toBe(true); });
         }
         const oFrom = await bytes(original, `${p}.self_attn.o_proj.weight`);
         const oTo = await bytes(pruned, `${p}.self_attn.o_proj.weight`);
         const row = 32 * 2; // one head's columns in one row: headDim bf16 values
         for (let r = 0; r < 288; r += 97) {
-          kept.heads.forEach((h, k) => expect(oTo.subarray((r * 12 + k) * row, (r * 12 + k + 1) * row).equals(oFrom.subarray((r * 16 + h) * row, (r * 16 + h + 1) * row))).toBe(true));
+          kept.heads.forEach((h, k) => { expect(oTo.subarray((r * 12 + k) * row, (r * 12 + k + 1) * row).equals(oFrom.subarray((r * 16 + h) * row, (r * 16 + h + 1) * row))).toBe(true); });
         }
         for (const name of ["self_attn.k_proj.weight", "self_attn.v_proj.bias", "input_layernorm.weight"]) {
           expect((await bytes(pruned, `${p}.${name}`)).equals(await bytes(original, `${p}.${name}`))).toBe(true);

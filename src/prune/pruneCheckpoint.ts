@@ -7,6 +7,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readGptOssConfig } from "../arch/gpt-oss/index.js";
+import type { CalibrationSet } from "../calib/data/loadCalibrationSequences.js";
 import type { CalibProgress, MatmulBackend } from "../calib/index.js";
 import { openGptOssWeights } from "../calib/index.js";
 import { UsageError } from "../errors.js";
@@ -21,12 +22,6 @@ import { selectPrunedComponents } from "./selectPrunedComponents.js";
 import { writePrunedCheckpoint, type WritePrunedCheckpointResult } from "./writePrunedCheckpoint.js";
 
 export const PRUNING_REPORT_FILE = "pruning.json";
-
-export interface CalibrationSet {
-  sequences: number[][];
-  /** Where the sequences came from, for the report. */
-  description: string;
-}
 
 export type PruneProgress =
   | { phase: "calibrate"; calib: CalibProgress }

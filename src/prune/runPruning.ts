@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/index.js";
 import { createOrtMatmulBackend, createPlainMatmulBackend, type MatmulBackend } from "../calib/index.js";
 import { resolveCmmluDataset } from "../eval/cmmlu/resolveCmmluDataset.js";
-import { loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
+import { type CalibrationSet, loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
 import type { KeepCount } from "./parseKeepCount.js";
 import { planPruning, type PrunePlan } from "./planPruning.js";
 import { type PruneProgress, type PruneReport, pruneCheckpoint } from "./pruneCheckpoint.js";
@@ -77,7 +77,7 @@ export async function runPruning(params: {
 }): Promise<PruneReport> {
   const { dir, plan, request } = params;
   const log = params.log ?? (() => {});
-  let calibration;
+  let calibration: CalibrationSet | undefined;
   if (pruningNeedsCalibration(plan, request)) {
     const source = request.calib
       ? ({ kind: "file", path: request.calib } as const)

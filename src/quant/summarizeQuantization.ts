@@ -49,7 +49,10 @@ export function summarizeQuantization(result: QuantizeResult): QuantizationSumma
   for (const t of result.tensors) {
     const name = t.name.replace(/^blk\.\d+\./, "");
     let c = classes.get(name);
-    if (!c) classes.set(name, (c = { class: name, tensors: 0, from: {}, to: {}, fallbacks: 0, bytes: 0 }));
+    if (!c) {
+      c = { class: name, tensors: 0, from: {}, to: {}, fallbacks: 0, bytes: 0 };
+      classes.set(name, c);
+    }
     c.tensors++;
     c.bytes += t.bytes;
     const from = ggmlTypeName(t.sourceType);

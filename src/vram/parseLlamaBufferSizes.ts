@@ -22,7 +22,10 @@ export function summarizeLlamaBuffers(lines: readonly LlamaBufferLine[]): LlamaB
   const byDevice = new Map<string, LlamaBufferBreakdown>();
   for (const l of lines) {
     let entry = byDevice.get(l.device);
-    if (!entry) byDevice.set(l.device, (entry = { device: l.device, modelMiB: 0, kvMiB: 0, computeMiB: 0, outputMiB: 0 }));
+    if (!entry) {
+      entry = { device: l.device, modelMiB: 0, kvMiB: 0, computeMiB: 0, outputMiB: 0 };
+      byDevice.set(l.device, entry);
+    }
     if (l.kind === "model") entry.modelMiB += l.MiB;
     else if (l.kind === "KV" || l.kind === "RS") entry.kvMiB += l.MiB;
     else if (l.kind === "compute") entry.computeMiB += l.MiB;

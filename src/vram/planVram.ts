@@ -24,7 +24,7 @@
  *   serving, which no llama.cpp buffer accounts for: 709 MiB measured on H200 (597 MiB once the
  *   context exists, 112 more after the first batches). Pass another value for other cards or drivers.
  */
-import { GgmlType, ggmlBlockSize, ggmlTensorBytes, ggmlTypeSize } from "../formats/gguf/ggmlTypes.js";
+import { type GgmlType, ggmlBlockSize, ggmlTensorBytes, ggmlTypeSize } from "../formats/gguf/ggmlTypes.js";
 
 export const MIB = 1024 * 1024;
 
@@ -106,7 +106,10 @@ export function cudaTensorAllocBytes(tensor: VramPlanTensor, matrixRowPadding: n
 export function layerGpu(params: { il: number; nLayers: number; weights: readonly number[] }): number {
   const sum = params.weights.reduce((a, b) => a + b, 0);
   let acc = 0;
-  const bounds = params.weights.map((w) => (acc += w) / sum);
+  const bounds = params.weights.map((w) => {
+    acc += w;
+    return acc / sum;
+  });
   const x = params.il / (params.nLayers + 1);
   // std::upper_bound: the first split point greater than x
   const i = bounds.findIndex((b) => b > x);

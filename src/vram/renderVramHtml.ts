@@ -43,7 +43,7 @@ export function renderVramHtml(report: VramReport): string {
   }
   const line = (pts: Array<{ t: number; v: number }>, color: string, dash = "") =>
     `<polyline fill="none" stroke="${color}" stroke-width="1.5"${dash ? ` stroke-dasharray="${dash}"` : ""} points="${pts.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(" ")}"/>`;
-  report.trace.gpus.forEach((g, i) => {
+  report.trace.gpus.forEach((_g, i) => {
     parts.push(line(report.trace.tMs[i].map((t, j) => ({ t, v: report.trace.usedMiB[i][j] })), COLORS[i % COLORS.length]));
   });
   if (report.trace.gpus.length > 1) parts.push(line(totals, "#000", "4 3"));
@@ -64,7 +64,7 @@ ${svg}
 function totalSeries(report: VramReport): Array<{ t: number; v: number }> {
   if (report.trace.gpus.length < 2) return [];
   const points: Array<{ t: number; g: number; v: number }> = [];
-  report.trace.gpus.forEach((_, i) => report.trace.tMs[i].forEach((t, j) => points.push({ t, g: i, v: report.trace.usedMiB[i][j] })));
+  report.trace.gpus.forEach((_, i) => { report.trace.tMs[i].forEach((t, j) => { points.push({ t, g: i, v: report.trace.usedMiB[i][j] }); }); });
   points.sort((a, b) => a.t - b.t);
   const latest = new Map<number, number>();
   const out: Array<{ t: number; v: number }> = [];

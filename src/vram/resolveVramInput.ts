@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { InvalidInputError } from "../errors.js";
@@ -5,7 +6,7 @@ import { InvalidInputError } from "../errors.js";
 /** A .gguf file as given, or the one .gguf of a build directory (where `oss-prep build` exported it). */
 export async function resolveVramInput(input: string): Promise<{ ggufPath: string; buildDir?: string }> {
   const path = resolve(input);
-  let info;
+  let info: Stats;
   try {
     info = await stat(path);
   } catch {

@@ -46,7 +46,7 @@ describe("summarizeVramTrace", () => {
     const byName = Object.fromEntries(summary.map((s) => [s.name, s]));
     // levels read off the trace by hand: idle card, weights (10,748 MiB) + CUDA context, + KV and
     // compute buffers, then +104..112 MiB once batches run (CUDA pool, cuBLAS workspace)
-    expect(byName["baseline"].gpus[0]).toEqual({ gpu: 0, peakMiB: 0, steadyMiB: 0, samples: 10 });
+    expect(byName.baseline.gpus[0]).toEqual({ gpu: 0, peakMiB: 0, steadyMiB: 0, samples: 10 });
     expect(byName["model-loaded"].gpus[0]).toEqual({ gpu: 0, peakMiB: 11275, steadyMiB: 11275, samples: 26 });
     expect(byName["context-created"].gpus[0]).toEqual({ gpu: 0, peakMiB: 11569, steadyMiB: 11569, samples: 11 });
     expect(byName["single-qa"].gpus[0]).toMatchObject({ steadyMiB: 11673, samples: 4 });

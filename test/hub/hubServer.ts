@@ -398,7 +398,6 @@ export async function startHubServer(options: {
   const handleHub = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", hubUrl);
     const method = req.method ?? "GET";
-    const segments = url.pathname.split("/").slice(1).map(decodeURIComponent);
 
     // Any request with an unknown token is refused, as the Hub does even for public repos.
     const token = tokenOf(req);

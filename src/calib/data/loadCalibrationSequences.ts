@@ -14,8 +14,13 @@ import { InvalidInputError } from "../../errors.js";
 import type { CmmluDataset } from "../../eval/cmmlu/cmmluTypes.js";
 import { cmmluPromptHeader, formatCmmluQuestion } from "../../eval/cmmlu/buildCmmluPrompt.js";
 import { readByteLevelBpeEncoder } from "../../formats/tokenizer/readByteLevelBpeEncoder.js";
-import type { CalibrationSet } from "../../prune/pruneCheckpoint.js";
 import { mulberry32 } from "../../util/mulberry32.js";
+
+export interface CalibrationSet {
+  sequences: number[][];
+  /** Where the sequences came from, for the report. */
+  description: string;
+}
 
 export type CalibrationSource = { kind: "file"; path: string } | { kind: "cmmlu"; dataset: CmmluDataset; seed?: number };
 

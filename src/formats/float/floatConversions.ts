@@ -52,7 +52,7 @@ export function f16ToF32(src: Uint16Array, out = new Float32Array(src.length)): 
     const mant = h & 0x3ff;
     if (exp === 0) {
       // zero or subnormal: mant · 2^-24
-      f32[0] = mant * 5.960464477539063e-8;
+      f32[0] = mant * 5.9604644775390625e-8;
       u32[0] |= sign;
       out[i] = f32[0];
     } else if (exp === 31) {

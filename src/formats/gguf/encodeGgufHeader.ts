@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../../errors.js";
-import { GgmlType, ggmlBlockSize, ggmlTensorBytes, ggmlTypeName, isGgmlType } from "./ggmlTypes.js";
+import { type GgmlType, ggmlBlockSize, ggmlTensorBytes, ggmlTypeName, isGgmlType } from "./ggmlTypes.js";
 import {
   GGML_MAX_DIMS,
   GGML_MAX_NAME,
@@ -204,19 +204,19 @@ function validateValue(file: string, where: string, value: GgufValue, depth: num
 }
 
 function validateScalar(file: string, key: string, type: GgufValueType, v: unknown, index?: number): void {
-  const fail = (what: string): never => {
+  const fail: (what: string) => never = (what) => {
     throw new InvalidInputError(file, `${index === undefined ? "" : `item ${index}: `}${what} for type ${ggufValueTypeName(type)}`, key);
   };
   const intRange = INTEGER_RANGES[type];
   if (intRange !== undefined) {
-    if (typeof v !== "number" || !Number.isInteger(v)) return fail(`${describe(v)} is not an integer`);
-    if (v < intRange[0] || v > intRange[1]) return fail(`${v} is out of range`);
+    if (typeof v !== "number" || !Number.isInteger(v)) fail(`${describe(v)} is not an integer`);
+    if (v < intRange[0] || v > intRange[1]) fail(`${v} is out of range`);
     return;
   }
   const bigRange = BIGINT_RANGES[type];
   if (bigRange !== undefined) {
-    if (typeof v !== "bigint") return fail(`${describe(v)} is not a bigint`);
-    if (v < bigRange[0] || v > bigRange[1]) return fail(`${v} is out of range`);
+    if (typeof v !== "bigint") fail(`${describe(v)} is not a bigint`);
+    if (v < bigRange[0] || v > bigRange[1]) fail(`${v} is out of range`);
     return;
   }
   switch (type) {
@@ -266,18 +266,18 @@ function writeValueBody(sink: ByteSink, value: GgufValue): void {
 
 function writeScalar(sink: ByteSink, type: GgufValueType, v: unknown): void {
   switch (type) {
-    case GgufValueType.UINT8: return sink.u8(v as number);
-    case GgufValueType.INT8: return sink.i8(v as number);
-    case GgufValueType.UINT16: return sink.u16(v as number);
-    case GgufValueType.INT16: return sink.i16(v as number);
-    case GgufValueType.UINT32: return sink.u32(v as number);
-    case GgufValueType.INT32: return sink.i32(v as number);
-    case GgufValueType.FLOAT32: return sink.f32(v as number);
-    case GgufValueType.BOOL: return sink.u8(v ? 1 : 0);
-    case GgufValueType.STRING: return sink.string(v as string);
-    case GgufValueType.UINT64: return sink.u64(v as bigint);
-    case GgufValueType.INT64: return sink.i64(v as bigint);
-    case GgufValueType.FLOAT64: return sink.f64(v as number);
+    case GgufValueType.UINT8: sink.u8(v as number); return;
+    case GgufValueType.INT8: sink.i8(v as number); return;
+    case GgufValueType.UINT16: sink.u16(v as number); return;
+    case GgufValueType.INT16: sink.i16(v as number); return;
+    case GgufValueType.UINT32: sink.u32(v as number); return;
+    case GgufValueType.INT32: sink.i32(v as number); return;
+    case GgufValueType.FLOAT32: sink.f32(v as number); return;
+    case GgufValueType.BOOL: sink.u8(v ? 1 : 0); return;
+    case GgufValueType.STRING: sink.string(v as string); return;
+    case GgufValueType.UINT64: sink.u64(v as bigint); return;
+    case GgufValueType.INT64: sink.i64(v as bigint); return;
+    case GgufValueType.FLOAT64: sink.f64(v as number); return;
     default: throw new Error(`unreachable: scalar type ${type}`);
   }
 }

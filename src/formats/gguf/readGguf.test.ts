@@ -173,7 +173,6 @@ describe("readGguf round trip", () => {
 });
 
 describe("readGguf refuses malformed headers", () => {
-  const f32 = GgufValueType.FLOAT32;
   const oneTensor = (offset: number | bigint, opts: { dims?: (number | bigint)[]; type?: number; data?: number } = {}) =>
     rawGguf({ tensors: [tensorInfo("w", opts.dims ?? [8], opts.type ?? GgmlType.F32, offset)], data: Buffer.alloc(opts.data ?? 32) });
 

@@ -1,7 +1,7 @@
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { InvalidInputError } from "../../errors.js";
 import { GGUF_MAX_ARRAY_NESTING, alignUp } from "./encodeGgufHeader.js";
-import { GgmlType, ggmlBlockSize, ggmlTypeName, ggmlTypeSize, isGgmlType } from "./ggmlTypes.js";
+import { type GgmlType, ggmlBlockSize, ggmlTypeName, ggmlTypeSize, isGgmlType } from "./ggmlTypes.js";
 import { GGML_MAX_DIMS, GGUF_ALIGNMENT_KEY, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC } from "./ggufConstants.js";
 import { GgufHeaderCursor } from "./ggufHeaderCursor.js";
 import {
@@ -67,7 +67,7 @@ export async function readGguf(params: { path: string; chunkSize?: number }): Pr
   const { path } = params;
   const chunkSize = params.chunkSize ?? 1 << 20;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize ${chunkSize} must be a positive integer`);
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, "r");
   } catch (error) {

@@ -43,7 +43,7 @@ describe("writeGgufStreaming", () => {
     const reference = join(dir, "reference.gguf");
     const writer = new GgufWriter({ path: reference });
     for (const [key, value] of metadata) writer.addKV(key, value);
-    shapes.forEach((shape, i) => writer.addTensorInfo({ name: `t${i}`, shape, type: GgmlType.F32 }));
+    shapes.forEach((shape, i) => { writer.addTensorInfo({ name: `t${i}`, shape, type: GgmlType.F32 }); });
     await writer.write((t) => data[Number(t.name.slice(1))]);
     const expected = await readFile(reference);
 

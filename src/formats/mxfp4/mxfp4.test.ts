@@ -29,7 +29,7 @@ function referenceRepack(blocks: Uint8Array, scales: Uint8Array): Buffer {
     const bb = blkB.flatMap((x) => [x >> 4, x & 0x0f]);
     const merged = a.map((x, i) => x | bb[i]);
     out[b * 17] = scales[b];
-    merged.forEach((x, i) => (out[b * 17 + 1 + i] = ((x & 0xf0) >> 4) | ((x & 0x0f) << 4)));
+    merged.forEach((x, i) => { out[b * 17 + 1 + i] = ((x & 0xf0) >> 4) | ((x & 0x0f) << 4); });
   }
   return out;
 }

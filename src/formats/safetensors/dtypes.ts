@@ -33,7 +33,7 @@ export type SafetensorsDtype = keyof typeof SAFETENSORS_DTYPE_BITS;
 
 /** Whether `name` is a dtype this module understands (an own key of the table, so "toString" is not). */
 export function isSafetensorsDtype(name: string): name is SafetensorsDtype {
-  return Object.prototype.hasOwnProperty.call(SAFETENSORS_DTYPE_BITS, name);
+  return Object.hasOwn(SAFETENSORS_DTYPE_BITS, name);
 }
 
 /** Storage width of one element in bits. */

@@ -74,7 +74,7 @@ describe("openCheckpoint on the tiny gpt-oss fixture", () => {
       };
       // Every tensor of both shards, read concurrently through the shared handles.
       const all = await Promise.all(ckpt.tensors.map((t) => ckpt.readTensor(t.name)));
-      ckpt.tensors.forEach((t, i) => expect(all[i].equals(expected(t.name))).toBe(true));
+      ckpt.tensors.forEach((t, i) => { expect(all[i].equals(expected(t.name))).toBe(true); });
 
       const name = "model.layers.0.mlp.experts.gate_up_proj_blocks";
       const range = await ckpt.readTensorRange(name, 1000, 5000);

@@ -229,7 +229,7 @@ function addNamedSpecialTokens(params: {
   }
   for (const listName of ["additional_special_tokens", "extra_special_tokens"]) {
     const list = source[listName];
-    if (Array.isArray(list)) list.forEach((value, index) => named.push([`${listName}[${index}]`, value]));
+    if (Array.isArray(list)) list.forEach((value, index) => { named.push([`${listName}[${index}]`, value]); });
   }
   for (const [name, value] of named) {
     const content = typeof value === "string" ? value : typeof value === "object" && value !== null ? (value as Record<string, unknown>).content : undefined;

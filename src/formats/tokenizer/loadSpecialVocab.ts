@@ -153,8 +153,8 @@ function readPostProcessor(params: {
     if (processor.type !== "TemplateProcessing") continue;
     const single = Array.isArray(processor.single) ? processor.single : [];
     let pair = Array.isArray(processor.pair) ? processor.pair : [];
-    let specialFirst: unknown = undefined;
-    let specialLast: unknown = undefined;
+    let specialFirst: unknown;
+    let specialLast: unknown;
     if (single.length > 1) {
       specialFirst = specialId(single[0]);
       if (isPythonTruthy(specialFirst)) {

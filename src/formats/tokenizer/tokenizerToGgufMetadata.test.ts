@@ -11,7 +11,7 @@ import { tokenizerToGgufMetadata } from "./tokenizerToGgufMetadata.js";
 
 const FIXTURE_FILES = ["tokenizer.json", "tokenizer_config.json", "config.json", "generation_config.json"];
 
-function valueOf(metadata: GgufMetadata, key: string): GgufValue["value"] {
+function metadataValue(metadata: GgufMetadata, key: string): GgufValue["value"] {
   const entry = metadata.get(key);
   if (entry === undefined) throw new Error(`missing ${key}`);
   return entry.value;
@@ -59,7 +59,7 @@ describe("tokenizerToGgufMetadata on the tiny gpt-oss fixture", () => {
   });
 
   it("joins the [a, b] merge pairs with a space", () => {
-    const merges = valueOf(metadata, "tokenizer.ggml.merges") as string[];
+    const merges = metadataValue(metadata, "tokenizer.ggml.merges") as string[];
     expect(merges).toHaveLength(3824);
     expect(merges.slice(0, 4)).toEqual(["ï ¼", "ä ¸", "ç ļ", "çļ Ħ"]);
   });
@@ -73,7 +73,7 @@ describe("tokenizerToGgufMetadata on the tiny gpt-oss fixture", () => {
 
   it("carries tokenizer_config.json's chat template", async () => {
     const config = JSON.parse(await readFile(join(tinyFixtureDir(), "tokenizer_config.json"), "utf8"));
-    expect(valueOf(metadata, "tokenizer.chat_template")).toBe(config.chat_template);
+    expect(metadataValue(metadata, "tokenizer.chat_template")).toBe(config.chat_template);
   });
 });
 
@@ -129,8 +129,8 @@ describe("tokenizerToGgufMetadata on edited copies of the fixture", () => {
 
   it("pads ids past the tokenizer to config.json's vocab_size with [PAD<id>] UNUSED tokens", async () => {
     const metadata = await tokenizerToGgufMetadata({ dir: await fixtureCopy(), vocabSize: 4100 });
-    const tokens = valueOf(metadata, "tokenizer.ggml.tokens") as string[];
-    const types = valueOf(metadata, "tokenizer.ggml.token_type") as number[];
+    const tokens = metadataValue(metadata, "tokenizer.ggml.tokens") as string[];
+    const types = metadataValue(metadata, "tokenizer.ggml.token_type") as number[];
     expect(tokens).toHaveLength(4100);
     expect(tokens.slice(4094)).toEqual(["<|call|>", "<|reserved_6|>", "[PAD4096]", "[PAD4097]", "[PAD4098]", "[PAD4099]"]);
     expect(types.slice(4096)).toEqual([TokenType.UNUSED, TokenType.UNUSED, TokenType.UNUSED, TokenType.UNUSED]);
@@ -186,13 +186,13 @@ describe("tokenizerToGgufMetadata on edited copies of the fixture", () => {
     const dir = await fixtureCopy();
     await writeFile(join(dir, "chat_template.jinja"), "jinja template\r\n");
     const metadata = await tokenizerToGgufMetadata({ dir, vocabSize: 4096 });
-    expect(valueOf(metadata, "tokenizer.chat_template")).toMatch(/^\{% for m in messages %\}/);
+    expect(metadataValue(metadata, "tokenizer.chat_template")).toMatch(/^\{% for m in messages %\}/);
     const config = JSON.parse(await readFile(join(dir, "tokenizer_config.json"), "utf8"));
     delete config.chat_template;
     await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify(config));
     const fromJinja = await tokenizerToGgufMetadata({ dir, vocabSize: 4096 });
     // Read like Python's text mode: CRLF becomes LF.
-    expect(valueOf(fromJinja, "tokenizer.chat_template")).toBe("jinja template\n");
+    expect(metadataValue(fromJinja, "tokenizer.chat_template")).toBe("jinja template\n");
   });
 
   it("builds the real model's 201088-entry table (199998 BPE tokens, 21 added, padding) quickly", async () => {
@@ -214,8 +214,8 @@ describe("tokenizerToGgufMetadata on edited copies of the fixture", () => {
     // The fixture's tokenizer_config.json describes the fixture's ids; drop it for this synthetic vocabulary.
     await rm(join(dir, "tokenizer_config.json"));
     const metadata = await tokenizerToGgufMetadata({ dir, vocabSize: 201088 });
-    const tokens = valueOf(metadata, "tokenizer.ggml.tokens") as string[];
-    const types = valueOf(metadata, "tokenizer.ggml.token_type") as number[];
+    const tokens = metadataValue(metadata, "tokenizer.ggml.tokens") as string[];
+    const types = metadataValue(metadata, "tokenizer.ggml.token_type") as number[];
     expect(tokens).toHaveLength(201088);
     expect([tokens[199997], tokens[199998], tokens[200018], tokens[200019], tokens[201087]]).toEqual([
       `t${(199997).toString(36)}`,
@@ -226,6 +226,6 @@ describe("tokenizerToGgufMetadata on edited copies of the fixture", () => {
     ]);
     expect([types[0], types[199998], types[200019]]).toEqual([TokenType.NORMAL, TokenType.CONTROL, TokenType.UNUSED]);
     // config.json of the fixture gives eos 4084 and pad 4081; with no tokenizer_config.json those are used.
-    expect(valueOf(metadata, "tokenizer.ggml.eos_token_id")).toBe(4084);
+    expect(metadataValue(metadata, "tokenizer.ggml.eos_token_id")).toBe(4084);
   });
 });

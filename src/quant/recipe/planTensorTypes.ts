@@ -11,7 +11,7 @@
  * (F16/BF16: every quantizable tensor gets that type, 711); we still honour the manual type there,
  * so that F16/BF16 with `--experts keep` keeps the MXFP4 experts as the converter does.
  */
-import { GgmlType, ggmlBlockSize } from "../../formats/gguf/ggmlTypes.js";
+import { type GgmlType, ggmlBlockSize } from "../../formats/gguf/ggmlTypes.js";
 import { InvalidInputError } from "../../errors.js";
 import { llamaQuantizeTensorOrder } from "./llamaQuantizeTensorOrder.js";
 import type { QuantizeType } from "./quantizeTypes.js";

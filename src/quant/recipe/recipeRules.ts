@@ -5,7 +5,7 @@
  * How to read it against the C++: RECIPE lists the function's outer `if / else if` on the tensor
  * category, in source order; the first branch whose `applies` holds is taken (later ones are not
  * looked at, exactly like `else if`). Inside a branch, `rules` is the inner `if / else if` chain on
- * the ftype: the first rule whose `when` holds sets the type. `then` are the plain `if`s that follow
+ * the ftype: the first rule whose `when` holds sets the type. `plainIfs` are the plain `if`s that follow
  * the chain in the same branch (they apply on top of it), and `counts` is the counter the branch
  * increments at its end (++qs.i_attention_wv, ++qs.i_ffn_down…).
  *
@@ -52,7 +52,7 @@ export interface RecipeBranch {
   /** The FFN counter whose layer_info this branch reads (llama-quant.cpp:438-452). */
   layerFrom?: "ffn_down" | "ffn_gate" | "ffn_up";
   rules: Rule[];
-  then?: Rule[];
+  plainIfs?: Rule[];
   counts?: RecipeCounter;
 }
 
@@ -109,7 +109,7 @@ export const RECIPE: readonly RecipeBranch[] = [
       { line: 558, when: (c) => c.ftype === LlamaFtype.MOSTLY_Q4_K_S && c.iAttentionWv < 4, type: GgmlType.Q5_K },
     ],
     // 559-564: LLM_TYPE_70B bump (llama arch only)
-    then: [{ line: 565, when: (c) => c.nExpert === 8, type: GgmlType.Q8_0 }],
+    plainIfs: [{ line: 565, when: (c) => c.nExpert === 8, type: GgmlType.Q8_0 }],
     counts: "attention_wv",
   },
   {
@@ -192,7 +192,7 @@ export function applyRecipeBranch(branch: RecipeBranch, c: RecipeContext): GgmlT
   let type = c.type;
   const rule = branch.rules.find((r) => r.when(c));
   if (rule) type = typeof rule.type === "function" ? rule.type(c) : rule.type;
-  for (const r of branch.then ?? []) {
+  for (const r of branch.plainIfs ?? []) {
     const ctx = { ...c, type };
     if (r.when(ctx)) type = typeof r.type === "function" ? r.type(ctx) : r.type;
   }

@@ -13,10 +13,14 @@ type Request =
   | ({ id: number; op: "complete" } & CompletionRequest)
   | { id: number; op: "dispose" };
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+// node-llama-cpp is imported dynamically in this worker; its objects are held untyped here.
+// biome-ignore lint/suspicious/noExplicitAny: dynamic import, see above
 let llama: any;
+// biome-ignore lint/suspicious/noExplicitAny: dynamic import, see above
 let model: any;
+// biome-ignore lint/suspicious/noExplicitAny: dynamic import, see above
 let context: any;
+// biome-ignore lint/suspicious/noExplicitAny: dynamic import, see above
 const sessions = new Map<string, any>();
 
 function send(message: unknown): void {

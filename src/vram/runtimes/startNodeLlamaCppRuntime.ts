@@ -33,6 +33,7 @@ export async function startNodeLlamaCppRuntime(params: {
   const log = createRuntimeLog({ onLog: params.onLog });
   const { tail, buffers } = log;
   let nextId = 1;
+  // biome-ignore lint/suspicious/noExplicitAny: each reply shape belongs to its request op; callers cast
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   let exited = false;
   const child: ChildProcess = fork(workerPath(), [], { env: params.env ?? process.env, stdio: ["ignore", "inherit", "pipe", "ipc"] });

@@ -78,6 +78,7 @@ export async function startServerRuntime(params: {
   const failure = (what: string) =>
     new EnvironmentError(`${what}: ${command}${tail.length ? `\n${tail.slice(-15).join("\n")}` : ""}`);
 
+  // biome-ignore lint/suspicious/noExplicitAny: llama-server JSON, read field by field by the callers
   async function getJson(path: string): Promise<any | undefined> {
     try {
       const response = await fetch(base + path);
@@ -156,7 +157,7 @@ export async function startServerRuntime(params: {
         if (!response.ok) return undefined;
         const body = (await response.json()) as { tokens?: unknown[] };
         const tokens = body.tokens?.map((t) => (typeof t === "number" ? t : (t as { id: number }).id));
-        return tokens && tokens.every((t) => Number.isInteger(t)) ? tokens : undefined;
+        return tokens?.every((t) => Number.isInteger(t)) ? tokens : undefined;
       } catch {
         return undefined;
       }
