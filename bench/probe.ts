@@ -34,7 +34,7 @@ process.on("exit", (code) => {
     storageBytesWritten: io.write_bytes,
   };
   try {
-    writeSync(3, JSON.stringify(report) + "\n");
+    writeSync(3, `${JSON.stringify(report)}\n`);
   } catch {
     // not run by the benchmark harness: nothing to report to
   }

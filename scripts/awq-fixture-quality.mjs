@@ -66,7 +66,7 @@ async function cmmluDevCalibration(path) {
     const { dev } = await dataset.readSubject(subject);
     lines.push(JSON.stringify({ text: cmmluPromptHeader(info.zh) + dev.map((q) => formatCmmluQuestion(q, true)).join("") }));
   }
-  await writeFile(path, lines.join("\n") + "\n");
+  await writeFile(path, `${lines.join("\n")}\n`);
   return path;
 }
 
@@ -178,7 +178,7 @@ try {
   console.log(lines.join("\n"));
   if (values.json) {
     const plain = variants.map(({ cells: c, layers, ...v }) => ({ ...v, layers, cells: c && Object.fromEntries(Object.entries(c).map(([k, x]) => [k, { accuracy: x.accuracy, accuracy_ci95: x.accuracy_ci95, loss: x.loss }])) }));
-    await writeFile(values.json, JSON.stringify(plain, null, 2) + "\n");
+    await writeFile(values.json, `${JSON.stringify(plain, null, 2)}\n`);
   }
 } finally {
   if (!values["keep-dir"]) await rm(tmp, { recursive: true, force: true });

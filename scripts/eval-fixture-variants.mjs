@@ -115,7 +115,7 @@ try {
         `${pct(d.top1Agreement)} | ${d.perplexity.baseline.toFixed(3)} / ${d.perplexity.model.toFixed(3)} / ${d.perplexity.ratio.toFixed(4)} | ${pp(d.deltaP.mean)} pp | ${(d.deltaP.rms * 100).toFixed(2)} pp |`,
     );
   }
-  if (values.json) await writeFile(values.json, JSON.stringify(results, null, 2) + "\n");
+  if (values.json) await writeFile(values.json, `${JSON.stringify(results, null, 2)}\n`);
 } finally {
   await rm(tmp, { recursive: true, force: true });
 }

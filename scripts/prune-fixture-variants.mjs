@@ -204,7 +204,7 @@ try {
     compare(flap, find(hg, "FLAP, no compensation"), "FLAP + compensation − FLAP without");
     for (const r of results.filter((x) => x.group === hg && x.random)) compare(flap, r, `FLAP + compensation − ${r.name}`);
   }
-  if (values.json) await writeFile(values.json, JSON.stringify({ unpruned: baseSummary.accuracy, questions: questions.length, positions, calibration: { tokens: scores.tokens, description: calibration.description }, results }, null, 1) + "\n");
+  if (values.json) await writeFile(values.json, `${JSON.stringify({ unpruned: baseSummary.accuracy, questions: questions.length, positions, calibration: { tokens: scores.tokens, description: calibration.description }, results }, null, 1)}\n`);
 } finally {
   await rm(tmp, { recursive: true, force: true });
 }

@@ -47,7 +47,7 @@ try {
       );
     },
   });
-  if (values.json) await writeFile(values.json, JSON.stringify(results, null, 2) + "\n");
+  if (values.json) await writeFile(values.json, `${JSON.stringify(results, null, 2)}\n`);
   const failed = results.filter((r) => r.accuracy_ok === false || r.agreement_ok === false);
   console.log(failed.length === 0 ? "all acceptance bounds hold" : `FAILED: ${failed.map((r) => r.cell).join(", ")}`);
   process.exitCode = failed.length === 0 ? 0 : 1;

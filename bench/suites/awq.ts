@@ -182,6 +182,6 @@ The GGUF is written afterwards by the converter's streaming pass (memory bounded
 
 if (process.argv[2] === CHILD_FLAG) {
   const result = await runChild(Number(process.argv[3]));
-  process.stdout.write(JSON.stringify(result) + "\n");
+  process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

@@ -11,7 +11,10 @@ export async function addLinearInputRows(params: { stats: LinearInputStatistics;
   if (n === 0) return;
   for (let r = 0; r < n; r++) {
     const o = r * cols;
-    for (let c = 0; c < cols; c++) stats.sumAbs[c] += Math.abs(x[o + c]);
+    for (let c = 0; c < cols; c++) {
+      stats.sumAbs[c] += Math.abs(x[o + c]);
+      stats.sum[c] += x[o + c];
+    }
   }
   if (stats.rows && stats.count + n <= cols) {
     const grown = new Float32Array((stats.count + n) * cols);

@@ -33,7 +33,7 @@ beforeAll(async () => {
     lines.push(JSON.stringify({ text: cmmluPromptHeader(info.zh) + dev.map((q) => formatCmmluQuestion(q, true)).join("") }));
   }
   const calibFile = join(tmp, "cmmlu-dev.jsonl");
-  await writeFile(calibFile, lines.join("\n") + "\n");
+  await writeFile(calibFile, `${lines.join("\n")}\n`);
   const baselinePath = join(tmp, "BF16.gguf");
   await convertCheckpoint({ dir: fixture, outPath: baselinePath, outtype: "bf16" });
   const awq = await quantizeAwq({ dir: fixture, outDir: tmp, fileStem: "awq", method: "awq", calibFile });

@@ -102,7 +102,7 @@ export async function createAwqCheckpointWriter(params: {
       const rest = source.tensors.filter((t) => !t.name.startsWith("model.layers."));
       await writeShard(config.nLayers, rest.map((t) => copied(source, t.name, t.dtype, t.shape, t.byteLength)));
       const sortedMap = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]]));
-      await writeFile(join(outDir, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: sortedMap }, null, 2) + "\n");
+      await writeFile(join(outDir, "model.safetensors.index.json"), `${JSON.stringify({ metadata: { total_size: totalSize }, weight_map: sortedMap }, null, 2)}\n`);
       const sourceConfig = JSON.parse(await readFile(join(sourceDir, "config.json"), "utf8")) as Record<string, unknown>;
       const quantizationConfig = {
         quant_method: "awq",
@@ -112,14 +112,14 @@ export async function createAwqCheckpointWriter(params: {
         version: "gemm",
         modules_to_not_convert: ["mlp.router", "embed_tokens", "lm_head", ...(params.experts === "keep" ? ["mlp.experts"] : [])],
       };
-      await writeFile(join(outDir, "config.json"), JSON.stringify({ ...sourceConfig, quantization_config: quantizationConfig }, null, 2) + "\n");
+      await writeFile(join(outDir, "config.json"), `${JSON.stringify({ ...sourceConfig, quantization_config: quantizationConfig }, null, 2)}\n`);
       const files = ["config.json", "model.safetensors.index.json", ...Array.from({ length: shardCount }, (_, i) => shardName(i))];
       for (const side of SIDE_FILES) {
         if (!existsSync(join(sourceDir, side))) continue;
         await copyFile(join(sourceDir, side), join(outDir, side));
         files.push(side);
       }
-      await writeFile(join(outDir, "awq_report.json"), JSON.stringify(report, null, 2) + "\n");
+      await writeFile(join(outDir, "awq_report.json"), `${JSON.stringify(report, null, 2)}\n`);
       await writeFile(
         join(outDir, "README.md"),
         renderAwqCheckpointReadme({ groupSize: params.groupSize, experts: params.experts, method: params.method, clip: params.clip, calibration: params.calibration, sourceQuantization: sourceConfig.quantization_config }),

@@ -11,6 +11,8 @@ export interface LinearInputStatistics {
   count: number;
   /** Σ|x| per input channel. */
   sumAbs: Float64Array;
+  /** Σx per input channel: with the Gram matrix, the mean and second moments of what the linears output. */
+  sum: Float64Array;
   /** Whether rows may be kept instead of the Gram matrix while count ≤ cols. */
   keepRows: boolean;
   /** The rows seen, [count, cols] in the first count·cols values (while count ≤ cols and keepRows). */
@@ -22,5 +24,5 @@ export interface LinearInputStatistics {
 export function createLinearInputStatistics(params: { cols: number; keepRows?: boolean }): LinearInputStatistics {
   const { cols } = params;
   const keepRows = params.keepRows ?? false;
-  return { cols, count: 0, sumAbs: new Float64Array(cols), keepRows, rows: keepRows ? new Float32Array(0) : undefined, gram: keepRows ? undefined : new Float64Array(cols * cols) };
+  return { cols, count: 0, sumAbs: new Float64Array(cols), sum: new Float64Array(cols), keepRows, rows: keepRows ? new Float32Array(0) : undefined, gram: keepRows ? undefined : new Float64Array(cols * cols) };
 }

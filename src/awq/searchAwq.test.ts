@@ -93,7 +93,7 @@ describe("AWQ scale search", () => {
     const weight = weights(rows, cols, 6);
     weight[5] = 0.5; // one outlier in group 0 of row 0
     const x = activations(256, cols, 7).map((v) => v / 30);
-    const stats = { cols, count: 256, sumAbs: new Float64Array(cols), keepRows: true, rows: x };
+    const stats = { cols, count: 256, sumAbs: new Float64Array(cols), sum: new Float64Array(cols), keepRows: true, rows: x };
     const blocks = gramDiagonalBlocks({ stats, groupSize: 32 });
     const clip = searchAwqClip({ weight, rows, cols, groupSize: 32, blocks });
     expect(clip.lossAfter).toBeLessThanOrEqual(clip.lossBefore);

@@ -25,7 +25,7 @@ export function listCommand(): Command {
         for (const p of pipelines) {
           lines.push(`  ${p.name.padEnd(14)} ${p.stages.map((s) => s.id).join(" → ")}${p.description ? `\n  ${"".padEnd(14)} ${p.description}` : ""}`);
         }
-        process.stdout.write(lines.join("\n") + "\n");
+        process.stdout.write(`${lines.join("\n")}\n`);
       }),
     );
 }

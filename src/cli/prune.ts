@@ -40,7 +40,7 @@ export function pruneCommand(): Command {
         return;
       }
       const { logInfo } = await import("../util/log.js");
-      if (!opts.json) process.stdout.write(renderPrunePlan(plan) + "\n");
+      if (!opts.json) process.stdout.write(`${renderPrunePlan(plan)}\n`);
       else for (const line of renderPrunePlan(plan).trimEnd().split("\n")) logInfo(line);
 
       const outDir = resolve(opts.out!);

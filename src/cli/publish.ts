@@ -67,7 +67,7 @@ export function publishCommand(): Command {
       if (result.commit) lines.push(`commit ${result.commit.oid}: ${result.commit.url}`);
       else if (!opts.dryRun) lines.push(`nothing to upload: ${result.url} already has this build`);
       if (opts.dryRun) lines.push("", "README.md (model card):", "", build.card);
-      process.stdout.write(lines.join("\n") + "\n");
+      process.stdout.write(`${lines.join("\n")}\n`);
     }),
   );
 }

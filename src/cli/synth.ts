@@ -38,7 +38,7 @@ export function synthCommand(): Command {
               `synthetic ${opts.preset}: ${plan.tensors.length} tensors, ${plan.parameterCount.toLocaleString("en-US")} parameters, ${formatBytes(plan.totalBytes)} of tensor data in ${plan.shards.length} shards (nothing written)`,
               ...summary.shards.map((s) => `  ${s.file}  ${String(s.tensors).padStart(5)} tensors  ${formatBytes(s.bytes)}`),
             ];
-            process.stdout.write(lines.join("\n") + "\n");
+            process.stdout.write(`${lines.join("\n")}\n`);
           }
           return;
         }

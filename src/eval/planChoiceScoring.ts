@@ -78,7 +78,7 @@ export function planChoiceScoring(params: {
   });
   const seen = new Map<string, string>();
   plans.forEach((plan, i) => {
-    const key = plan.tokens.slice(plan.scoredFrom).join(",") + "@" + plan.scoredFrom;
+    const key = `${plan.tokens.slice(plan.scoredFrom).join(",")}@${plan.scoredFrom}`;
     const other = seen.get(key);
     if (other !== undefined) {
       throw new InvalidInputError(modelPath, `choices ${JSON.stringify(other)} and ${JSON.stringify(choices[i])} tokenize identically after the prompt`);

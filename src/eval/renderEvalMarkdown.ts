@@ -30,7 +30,7 @@ export function renderEvalSummary(report: EvalReport): string {
     lines.push(`mean KL ${sci(d.kl.mean)} (p99 ${sci(d.kl.p99)}), top-1 agreement ${pct(d.top1_agreement)}, PPL ratio ${d.perplexity.ratio.toFixed(4)} over ${d.positions} positions`);
   }
   // a blank line after the table, or Markdown reads the next lines as more rows
-  return lines.join("\n\n") + "\n";
+  return `${lines.join("\n\n")}\n`;
 }
 
 export function renderEvalMarkdown(report: EvalReport): string {

@@ -24,7 +24,7 @@ function globToRegExp(pattern: string): RegExp {
       if (end === -1) source += "\\[";
       else {
         const body = pattern.slice(i + 1, end).replace(/\\/g, "\\\\");
-        source += `[${body.startsWith("!") ? "^" + body.slice(1) : body}]`;
+        source += `[${body.startsWith("!") ? `^${body.slice(1)}` : body}]`;
         i = end;
       }
     } else source += c.replace(/[.+^${}()|\\/]/g, "\\$&");

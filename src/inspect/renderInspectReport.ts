@@ -31,5 +31,5 @@ export function renderInspectReport(report: InspectReport): string {
       lines.push(`${t.name.padEnd(36)} ${t.type.padEnd(6)} ${shape(t.shape).padEnd(20)} ${formatBytes(t.bytes).padEnd(11)} ${t.bitsPerWeight!.toFixed(2)} bpw`);
     }
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

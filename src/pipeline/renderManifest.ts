@@ -17,5 +17,5 @@ export function renderBuildSummary(manifest: BuildManifest, buildDir?: string): 
   for (const skip of manifest.skipped ?? []) lines.push(`${skip.id.padEnd(16)} skipped  ${skip.reason}`);
   if (manifest.warnings.length) lines.push("", "warnings:", ...manifest.warnings.map((w) => `  - ${w}`));
   if (buildDir) lines.push("", `artifacts and manifest.json in ${buildDir}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -322,7 +322,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     warnings,
   };
   const manifestPath = join(buildDir, "manifest.json");
-  await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
+  await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { buildDir, manifestPath, manifest };
 }
 

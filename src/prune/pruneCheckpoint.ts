@@ -147,7 +147,7 @@ export async function pruneCheckpoint(params: PruneCheckpointParams): Promise<Pr
   }
   report.seconds.write = (performance.now() - t0) / 1000;
   report.output = { parameters: written.parameterCount, tensor_bytes: written.tensorBytes, files: written.files };
-  await writeFile(join(params.outDir, PRUNING_REPORT_FILE), JSON.stringify(report, null, 1) + "\n");
+  await writeFile(join(params.outDir, PRUNING_REPORT_FILE), `${JSON.stringify(report, null, 1)}\n`);
   return { report, selection };
 }
 

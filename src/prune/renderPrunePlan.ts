@@ -37,5 +37,5 @@ export function renderPrunePlan(plan: PrunePlan): string {
     lines.push("");
     for (const note of plan.notes) lines.push(note);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

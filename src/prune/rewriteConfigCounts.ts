@@ -12,7 +12,7 @@ export function rewriteConfigCounts(params: { text: string; counts: Record<strin
     if (matches !== 1) {
       const config = JSON.parse(params.text) as Record<string, unknown>;
       for (const [k, v] of Object.entries(counts)) if (k in config || k === key) config[k] = v;
-      return JSON.stringify(config, null, 2) + "\n";
+      return `${JSON.stringify(config, null, 2)}\n`;
     }
     text = text.replace(pattern, `$1${value}`);
   }

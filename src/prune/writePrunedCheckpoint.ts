@@ -100,7 +100,7 @@ export async function writePrunedCheckpoint(params: WritePrunedCheckpointParams)
     }
     if (checkpoint.indexFile) {
       const index = JSON.parse(await readFile(checkpoint.indexFile, "utf8")) as { metadata?: Record<string, unknown>; weight_map: Record<string, string> };
-      const text = JSON.stringify({ metadata: { ...index.metadata, total_size: totalBytes }, weight_map: index.weight_map }, null, 2) + "\n";
+      const text = `${JSON.stringify({ metadata: { ...index.metadata, total_size: totalBytes }, weight_map: index.weight_map }, null, 2)}\n`;
       await writeFile(join(outDir, INDEX_FILE_NAME), text);
       files.push({ name: INDEX_FILE_NAME, bytes: Buffer.byteLength(text) });
     }

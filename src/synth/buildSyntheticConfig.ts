@@ -87,7 +87,7 @@ export function buildSyntheticConfig(params: { preset: SyntheticPresetName }): R
  */
 function pythonStyleJson(value: object): string {
   const text = JSON.stringify(value, (key, v: unknown) => (typeof v === "number" && FLOAT_KEYS.has(key) ? floatMarker(v) : v), 2);
-  return text.replace(/"\uE000float:([^"]*)"/g, (_, repr: string) => repr) + "\n";
+  return `${text.replace(/"\uE000float:([^"]*)"/g, (_, repr: string) => repr)}\n`;
 }
 
 /** Keys whose values transformers stores as Python floats. */

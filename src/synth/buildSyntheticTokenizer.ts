@@ -125,8 +125,8 @@ export function buildSyntheticTokenizer(params: { preset: SyntheticPresetName })
   const result: SyntheticTokenizer = {
     files: {
       "tokenizer.json": tokenizerText,
-      "tokenizer_config.json": tokenizerConfigText + "\n",
-      "special_tokens_map.json": JSON.stringify({ bos_token: bos, eos_token: eos, pad_token: pad }, null, 2) + "\n",
+      "tokenizer_config.json": `${tokenizerConfigText}\n`,
+      "special_tokens_map.json": `${JSON.stringify({ bos_token: bos, eos_token: eos, pad_token: pad }, null, 2)}\n`,
       "chat_template.jinja": harmonyChatTemplate(),
     },
     trainedTokenCount: trained.length,

@@ -8,7 +8,7 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "pipelines"))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("oss-prep: cannot locate the package root from " + import.meta.url);
+    if (parent === dir) throw new Error(`oss-prep: cannot locate the package root from ${import.meta.url}`);
     dir = parent;
   }
 }

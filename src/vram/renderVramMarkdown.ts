@@ -46,5 +46,5 @@ export function renderVramMarkdown(report: VramReport, options: { heading?: stri
     }
   }
   if (report.warnings.length > 0) lines.push("", ...report.warnings.map((w) => `> warning: ${w}`));
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

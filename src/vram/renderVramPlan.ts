@@ -19,5 +19,5 @@ export function renderVramPlan(plan: VramPlan, description: string): string {
   lines.push("", `MiB. Token embeddings stay in host memory: ${mib(plan.hostWeightsMiB)} MiB.`);
   const tightest = Math.min(...plan.gpus.map((g) => g.headroomMiB));
   lines.push(plan.fits ? `Fits, with ${mib(tightest)} MiB headroom on the fullest GPU.` : `Does not fit: ${mib(-tightest)} MiB short on the fullest GPU.`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

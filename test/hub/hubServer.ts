@@ -371,10 +371,10 @@ export async function startHubServer(options: {
     const out: Array<Record<string, unknown>> = [];
     const dirs = new Set<string>();
     for (const [path, file] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (prefix && !path.startsWith(prefix + "/")) continue;
+      if (prefix && !path.startsWith(`${prefix}/`)) continue;
       const rest = prefix ? path.slice(prefix.length + 1) : path;
       const parts = rest.split("/");
-      for (let i = 1; i < parts.length; i++) dirs.add((prefix ? prefix + "/" : "") + parts.slice(0, i).join("/"));
+      for (let i = 1; i < parts.length; i++) dirs.add((prefix ? `${prefix}/` : "") + parts.slice(0, i).join("/"));
       if (!recursive && parts.length > 1) continue;
       const size = file.listedSize ?? file.size;
       out.push({

@@ -86,7 +86,7 @@ async function fakeBuild(): Promise<{ dir: string; gguf: Buffer; evalReport: Buf
     tools: { ossPrep: "0.1.0", node: "v20", nodeLlamaCpp: "3.21.1", llamaCpp: "b6000", platform: "linux-x64" },
     warnings: [],
   };
-  await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  await writeFile(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return { dir, gguf, evalReport, manifest };
 }
 
@@ -184,7 +184,7 @@ describe("publish: round trip", () => {
     const { dir, manifest } = await fakeBuild();
     await publish(hub, dir);
     manifest.createdAt = "2025-02-02T00:00:00.000Z";
-    await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    await writeFile(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     const { result } = await publish(hub, dir);
     expect(result.files.filter((f) => f.action === "upload").map((f) => [f.path, f.reason])).toEqual([["manifest.json", "changed"]]);
     expect(hub.commits.at(-1)!.paths).toEqual(["manifest.json"]);
@@ -225,7 +225,7 @@ describe("publish: refusals and faults", () => {
 
     await publish(hub, dir); // alice's repository exists now
     manifest.createdAt = "2025-03-03T00:00:00.000Z";
-    await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    await writeFile(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     const write = (await publish(hub, dir, { token: OTHER }).catch((e) => e)) as Error;
     expect(write.message).toMatch(/may not write to alice\/gpt-oss-20b-q5 \(403\)/);
     expect(write.message).not.toContain(OTHER);

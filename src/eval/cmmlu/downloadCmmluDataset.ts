@@ -108,8 +108,8 @@ export async function downloadCmmluDataset(params: {
   await mkdir(join(partial, "dev"), { recursive: true });
   await mkdir(join(partial, "test"), { recursive: true });
   for (const [path, bytes] of csvs) await writeFile(join(partial, path), bytes);
-  await writeFile(join(partial, "subjects.json"), JSON.stringify({ subjects: CMMLU_SUBJECTS }, null, 1) + "\n");
-  await writeFile(join(partial, ".complete"), JSON.stringify({ repo, revision, endpoint: hub.endpoint, files: csvs.size, at: new Date().toISOString() }) + "\n");
+  await writeFile(join(partial, "subjects.json"), `${JSON.stringify({ subjects: CMMLU_SUBJECTS }, null, 1)}\n`);
+  await writeFile(join(partial, ".complete"), `${JSON.stringify({ repo, revision, endpoint: hub.endpoint, files: csvs.size, at: new Date().toISOString() })}\n`);
   await rm(dir, { recursive: true, force: true });
   await rename(partial, dir);
   return readCmmluDir({ dir, origin });

@@ -80,7 +80,7 @@ export async function selectCmmluQuestions(params: { dataset: CmmluDataset; spec
   }
   if (questions.length === 0) {
     throw new UsageError(
-      `the selection is empty: ${subjects.length} subject(s)` + (spec.rows ? `, rows ${spec.rows.text}` : "") + " left no test question",
+      `the selection is empty: ${subjects.length} subject(s)${spec.rows ? `, rows ${spec.rows.text}` : ""} left no test question`,
     );
   }
   return { subjects, questions };

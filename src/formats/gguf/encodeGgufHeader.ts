@@ -238,7 +238,7 @@ function validateScalar(file: string, key: string, type: GgufValueType, v: unkno
 }
 
 function describe(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (typeof v === "bigint") return `${v}n`;
   return String(v);
 }

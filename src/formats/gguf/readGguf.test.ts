@@ -67,7 +67,7 @@ async function expectInvalid(bytes: Uint8Array, message: RegExp): Promise<Invali
   expect(error).toBeInstanceOf(InvalidInputError);
   const invalid = error as InvalidInputError;
   expect(invalid.file).toBe(path);
-  expect(invalid.message.startsWith(path + ": ")).toBe(true);
+  expect(invalid.message.startsWith(`${path}: `)).toBe(true);
   expect(invalid.message).toMatch(message);
   return invalid;
 }

@@ -151,7 +151,7 @@ function describeBytes(bytes: bigint | undefined): string {
 /** Short rendering of a bad JSON value for an error message (bigints print as plain integers). */
 function describe(v: JsonValue): string {
   const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? Number(x) : x instanceof Map ? Object.fromEntries(x) : x));
-  return s.length > 80 ? s.slice(0, 77) + "..." : s;
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 /** Overlapping byte ranges mean a corrupt header; empty tensors occupy no bytes and overlap nothing. */

@@ -181,7 +181,7 @@ describe("openCheckpoint rejects inconsistent checkpoints", () => {
 
   it("shard names that escape the folder", async () => {
     const dir = copyFixture((index) => {
-      index.weight_map["lm_head.weight"] = "../" + SHARD_0;
+      index.weight_map["lm_head.weight"] = `../${SHARD_0}`;
     });
     const error = await openError(dir);
     expect(error.file).toBe(join(dir, INDEX_FILE_NAME));

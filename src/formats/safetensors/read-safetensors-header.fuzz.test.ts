@@ -186,7 +186,7 @@ function editJson(text: string, rng: Rng): { text: string; what: string } {
     case 4: {
       // Duplicate a tensor entry: same key twice.
       const m = rng.pick([...text.matchAll(/"[^"]+":\{"dtype":[^}]*\}/g)]);
-      return { text: splice(text, m.index!, 0, m[0] + ","), what: `duplicated ${m[0].slice(0, 40)}` };
+      return { text: splice(text, m.index!, 0, `${m[0]},`), what: `duplicated ${m[0].slice(0, 40)}` };
     }
     case 5: {
       const m = rng.pick([...text.matchAll(/"data_offsets":\[(\d+),(\d+)\]/g)]);
@@ -210,7 +210,7 @@ function editJson(text: string, rng: Rng): { text: string; what: string } {
     }
     default: {
       const m = rng.pick([...text.matchAll(/"shape":\[([\d,]*)\]/g)]);
-      const shape = rng.pick(["", "0", "1,2,3", "4294967296,4294967296", m[1] + ",1", m[1] + ",2", "[1]", '"1"']);
+      const shape = rng.pick(["", "0", "1,2,3", "4294967296,4294967296", `${m[1]},1`, `${m[1]},2`, "[1]", '"1"']);
       return { text: splice(text, m.index!, m[0].length, `"shape":[${shape}]`), what: `shape [${m[1]}] -> [${shape}]` };
     }
   }

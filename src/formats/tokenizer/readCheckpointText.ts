@@ -28,6 +28,6 @@ export async function readCheckpointText(params: { path: string; optional?: bool
     throw new InvalidInputError(path, "not valid UTF-8", undefined, { cause: error });
   }
   // TextDecoder strips a BOM by default only when ignoreBOM is false; Python keeps it, so put it back.
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) text = "\ufeff" + text;
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) text = `\ufeff${text}`;
   return text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
 }

@@ -55,7 +55,7 @@ export async function runPublishStage(ctx: StageContext<PublishParams>): Promise
     repo,
     files: [
       ...artifacts.map(({ path, localPath }) => ({ path, localPath })),
-      { path: "manifest.json", content: Buffer.from(JSON.stringify(manifest, null, 2) + "\n") },
+      { path: "manifest.json", content: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
       { path: "README.md", content: Buffer.from(card) },
     ],
     hub,
@@ -72,7 +72,7 @@ export async function runPublishStage(ctx: StageContext<PublishParams>): Promise
   const report = join(ctx.outDir, "report");
   await mkdir(report, { recursive: true });
   await writeFile(join(report, "README.md"), card);
-  await writeFile(join(report, "publish.json"), JSON.stringify(result, null, 2) + "\n");
+  await writeFile(join(report, "publish.json"), `${JSON.stringify(result, null, 2)}\n`);
   const uploads = result.files.filter((f) => f.action === "upload");
   const verb = result.dryRun ? "would upload" : "uploaded";
   return {

@@ -17,7 +17,7 @@ export async function runVramStage(ctx: StageContext<VramStageParams>): Promise<
     const plans = p.gpuSpecs.map((spec) => ({ spec, plan: planVram({ model: inputs.model, tensors: inputs.tensors, gpus: parseGpuSpec(spec), ctx: p.ctx, parallel: p.parallel }) }));
     const markdown = plans.map(({ spec, plan }) => `### ${spec}\n\n${renderVramPlan(plan, "Estimate")}`).join("\n");
     await mkdir(join(ctx.outDir, "vram"), { recursive: true });
-    await writeFileAtomic(join(ctx.outDir, "vram", "vram-plan.json"), JSON.stringify(plans, null, 1) + "\n");
+    await writeFileAtomic(join(ctx.outDir, "vram", "vram-plan.json"), `${JSON.stringify(plans, null, 1)}\n`);
     await writeFileAtomic(join(ctx.outDir, "vram", "vram-plan.md"), markdown);
     return {
       outputs: { vram: { kind: "vram", path: "vram" } },
