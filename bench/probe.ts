@@ -43,6 +43,9 @@ process.on("exit", (code) => {
 if (process.argv[2] === "--anchor") {
   const { runAnchor } = await import("./anchor.js");
   await runAnchor(process.argv.slice(3));
+} else if (process.argv[2] === "--prompt-anchor") {
+  const { runPromptAnchor } = await import("./promptAnchor.js");
+  await runPromptAnchor(process.argv.slice(3));
 } else {
   process.argv = [process.argv[0], "oss-prep", ...process.argv.slice(2)];
   await import("../src/cli/main.js");
