@@ -74,6 +74,7 @@ export function pruneCommand(): Command {
                 log: logInfo,
                 onProgress: (p) => {
                   if (p.phase === "write") progress({ done: p.bytesWritten, total: p.totalBytes, unit: "bytes", detail: p.tensor });
+                  else if (p.calib.phase === "forward") progress({ done: p.calib.done, total: p.calib.total, unit: "tokens", detail: `calibrate: ${p.calib.detail}` });
                   else progress({ done: p.calib.layer, total: p.calib.nLayers, unit: "layers", detail: `calibrate: ${p.calib.phase} ${p.calib.done}/${p.calib.total}` });
                 },
               });
