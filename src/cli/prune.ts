@@ -32,7 +32,7 @@ export function pruneCommand(): Command {
       const { renderPrunePlan } = await import("../prune/renderPrunePlan.js");
       const dir = resolve(checkpoint);
       // paths as given on the command line, made absolute (a pipeline's are taken as written)
-      const request = { ...params, ...(params.calib && { calib: resolve(params.calib) }), ...(params.cmmluDir && { cmmluDir: resolve(params.cmmluDir) }) };
+      const request = { ...params, ...(params.calib && { calib: resolve(params.calib) }), ...(params.cmmluDir && { cmmluDir: resolve(params.cmmluDir) }), ...(params.gguf && { gguf: resolve(params.gguf) }) };
       const plan = await planPruningRequest({ dir, model: opts.dryRun ? checkpoint : undefined, request });
       if (opts.dryRun) {
         if (opts.json) printJson(plan);

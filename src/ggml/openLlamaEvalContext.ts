@@ -109,7 +109,8 @@ export function openLlamaEvalContext(params: OpenLlamaEvalContextParams): LlamaE
     llamaLib.logSet(savedLogger[0] === 0n ? null : savedLogger[0], savedLogger[1] === 0n ? null : savedLogger[1]);
     koffi.unregister(logger);
   };
-  const llamaSays = () => errors.join("").split("\n").map((l) => l.trim()).filter(Boolean).slice(-2).join("; ");
+  // llama.cpp's first error line is the cause; later ones repeat "failed to load model" up the call chain
+  const llamaSays = () => errors.join("").split("\n").map((l) => l.trim().replace(/^\w+: (error loading model: )?/, "")).find(Boolean) ?? "";
 
   let callbackError: unknown;
   // header reads: a view on the tensor's struct, no copy; the name is ASCII (ggml_format_name)
