@@ -4,8 +4,11 @@ import { modelNameFromDir } from "../arch/gpt-oss/index.js";
 import { createOrtMatmulBackend } from "../calib/createOrtMatmulBackend.js";
 import { createPlainMatmulBackend } from "../calib/createPlainMatmulBackend.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";
+import { CALIBRATION_ENGINES, type CalibrationEngine } from "../calib/llama/calibrationEngines.js";
+import { withCalibrationGguf } from "../calib/llama/withCalibrationGguf.js";
 import { UsageError } from "../errors.js";
-import type { AwqExpertPolicy, AwqLayerReport, AwqLayerScales, AwqMethod, AwqProgress } from "./awqTypes.js";
+import { machineThreads } from "../util/threads.js";
+import type { AwqExpertPolicy, AwqLayerReport, AwqLayerResult, AwqLayerScales, AwqMethod, AwqProgress } from "./awqTypes.js";
 import { BUILTIN_CALIBRATION_DOCUMENTS, BUILTIN_CALIBRATION_NAME } from "../calib/data/builtinCalibrationText.js";
 import { buildCalibrationSequences } from "../calib/data/buildCalibrationSequences.js";
 import { readByteLevelBpeEncoder } from "../formats/tokenizer/readByteLevelBpeEncoder.js";
@@ -13,6 +16,7 @@ import { readCalibrationDocuments } from "../calib/data/readCalibrationDocuments
 import { checkAwqInput } from "./checkAwqInput.js";
 import { createAwqCheckpointWriter } from "./createAwqCheckpointWriter.js";
 import { searchGptOssAwq } from "./searchGptOssAwq.js";
+import { searchGptOssAwqFromStatistics } from "./searchGptOssAwqFromStatistics.js";
 import { writeAwqGguf, type WriteAwqGgufResult } from "./writeAwqGguf.js";
 
 export const AWQ_DEFAULT_SAMPLES = 16;
@@ -37,8 +41,18 @@ export interface QuantizeAwqParams {
   seqlen?: number;
   /** Matrix products: onnxruntime-node when it loads (auto, the default), or plain TypeScript. */
   backend?: "auto" | "ort" | "plain";
-  /** How the calibration pass runs the experts (default bf16, as transformers). */
+  /** How the TypeScript calibration pass runs the experts (default bf16, as transformers). */
   expertPrecision?: "bf16" | "f32";
+  /**
+   * The calibration forward pass: "ts" (default here; the commands and the stage default to llama) runs
+   * the TypeScript float32 model layer by layer; "llama" runs llama.cpp on a GGUF of the checkpoint and
+   * searches on the accumulated statistics (searchGptOssAwqFromStatistics).
+   */
+  engine?: CalibrationEngine;
+  /** GGUF of the checkpoint for the llama engine (default: converted into a temporary file in outDir). */
+  ggufPath?: string;
+  /** CPU threads of llama.cpp's decode (default the machine's). */
+  threads?: number;
   /** general.name of the GGUF (default from the checkpoint folder, as the converter does). */
   name?: string;
   /** Start of the output names, `<stem>-awq-g32.gguf` and `<stem>-awq-g32/` (default the checkpoint folder's name). */
@@ -60,6 +74,8 @@ export interface QuantizeAwqResult {
   gguf: WriteAwqGgufResult;
   calibration: { source: string; samples: number; seqlen: number; tokens: number } | null;
   backend: string;
+  /** The calibration forward pass (rtn runs none). */
+  engine: CalibrationEngine;
   layers: AwqLayerReport[];
   /** Per layer, the scales folded in (empty for rtn). */
   scales: AwqLayerScales[];
@@ -80,6 +96,8 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
   const samples = params.samples ?? AWQ_DEFAULT_SAMPLES;
   const seqlen = params.seqlen ?? AWQ_DEFAULT_SEQLEN;
   const log = params.log ?? (() => {});
+  const engine = params.engine ?? "ts";
+  if (!CALIBRATION_ENGINES.includes(engine)) throw new UsageError(`--engine ${JSON.stringify(engine)}: expected ${CALIBRATION_ENGINES.join(" or ")}`);
   if (!["keep", "awq"].includes(experts)) throw new UsageError(`--experts ${JSON.stringify(experts)}: expected keep or awq`);
   if (!["awq", "rtn"].includes(method)) throw new UsageError(`--method ${JSON.stringify(method)}: expected awq or rtn`);
   for (const [option, value] of [["--samples", samples], ["--seqlen", seqlen]] as const) {
@@ -120,26 +138,46 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
       clip,
       calibration: calibration ? `${calibration.samples} sequences × ${calibration.seqlen} tokens of ${calibration.source}` : "none (round-to-nearest needs no activations)",
     });
-    let search: Awaited<ReturnType<typeof searchGptOssAwq>>;
+    let search: { seconds: { forward: number; search: number } };
     let files: string[];
     try {
-      search = await searchGptOssAwq({
-        dir: params.dir,
-        sequences,
-        groupSize,
-        experts,
-        method,
-        clip,
-        backend,
-        expertPrecision: params.expertPrecision,
-        signal: params.signal,
-        onProgress: params.onProgress,
-        onLayer: async (result) => {
-          layers.push(result.report);
-          scales.push(result.scales);
-          await writer.writeLayer(result);
-        },
-      });
+      const onLayer = async (result: AwqLayerResult) => {
+        layers.push(result.report);
+        scales.push(result.scales);
+        await writer.writeLayer(result);
+      };
+      if (engine === "llama" && method === "awq") {
+        search = await withCalibrationGguf({ dir: params.dir, ggufPath: params.ggufPath, besideDir: params.outDir, signal: params.signal, log }, (ggufPath) =>
+          searchGptOssAwqFromStatistics({
+            dir: params.dir,
+            ggufPath,
+            threads: params.threads ?? machineThreads(),
+            sequences,
+            groupSize,
+            experts,
+            clip,
+            backend,
+            signal: params.signal,
+            onProgress: params.onProgress,
+            log,
+            onLayer,
+          }),
+        );
+      } else {
+        search = await searchGptOssAwq({
+          dir: params.dir,
+          sequences,
+          groupSize,
+          experts,
+          method,
+          clip,
+          backend,
+          expertPrecision: params.expertPrecision,
+          signal: params.signal,
+          onProgress: params.onProgress,
+          onLayer,
+        });
+      }
       ({ files } = await writer.finish({
         report: { method, clip, group_size: groupSize, experts, calibration, backend: backend.name, seconds: search.seconds, layers },
       }));
@@ -173,6 +211,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
       gguf,
       calibration,
       backend: backend.name,
+      engine,
       layers,
       scales,
       seconds: { ...search.seconds, gguf: ggufSeconds, total: (performance.now() - started) / 1000 },

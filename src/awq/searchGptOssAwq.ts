@@ -1,18 +1,17 @@
-import type { GptOssHyperparameters } from "../arch/gpt-oss/index.js";
 import type { GptOssExpertWeights, GptOssLayerWeights, GptOssWeightProvider } from "../calib/gptOssWeights.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import { openGptOssWeights } from "../calib/openGptOssWeights.js";
 import { runGptOss } from "../calib/runGptOss.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
 import type { AwqGemmTensors } from "./awqGemmLayout.js";
-import { awqScaleCandidates, type AwqScaleCandidate } from "./awqScaleCandidates.js";
+import { awqScaleCandidates } from "./awqScaleCandidates.js";
 import { awqScaleLosses } from "./awqScaleLosses.js";
 import type { AwqClipReport, AwqExpertPolicy, AwqLayerResult, AwqMethod, AwqProgress, AwqScaleReport } from "./awqTypes.js";
+import { finishGptOssMoeAwq, type MoeAwqState } from "./finishGptOssMoeAwq.js";
 import { gramDiagonalBlocks } from "./gramDiagonalBlocks.js";
-import { createLinearInputStatistics, type LinearInputStatistics } from "./linearInputStatistics.js";
+import { createLinearInputStatistics } from "./linearInputStatistics.js";
 import { packAwqGemm } from "./packAwqGemm.js";
 import { quantizeAwqGroups } from "./quantizeAwqGroups.js";
-import { scaleWeightColumns } from "./scaleWeightColumns.js";
 import { searchAttentionAwq } from "./searchAttentionAwq.js";
 import { searchAwqClip } from "./searchAwqClip.js";
 
@@ -96,21 +95,6 @@ function quantizeLinear(weight: Float32Array, rows: number, cols: number, groupS
   return packAwqGemm({ weight: quantizeAwqGroups({ weight, rows, cols, groupSize, clipMax }) });
 }
 
-/** Per-layer state of the MoE search (experts policy awq). */
-interface MoeState {
-  candidates: AwqScaleCandidate[];
-  /** Output error summed over experts, per candidate. */
-  losses: number[];
-  /** Tokens routed to each expert, and how many of them the engine has reported so far. */
-  expected: Int32Array;
-  seen: Int32Array;
-  input: Map<number, LinearInputStatistics>;
-  downInput: Map<number, LinearInputStatistics>;
-  /** gate_up input Gram diagonal blocks per expert (unscaled), kept for clipping once s is chosen. */
-  gateUpBlocks: Map<number, Float64Array>;
-  down: Map<number, { tensors: AwqGemmTensors; clip?: AwqClipReport }>;
-}
-
 async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOssWeightProvider): Promise<SearchGptOssAwqResult> {
   const { backend, groupSize, signal } = params;
   const clip = params.clip ?? true;
@@ -149,7 +133,7 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
   let attnStats = createLinearInputStatistics({ cols: hidden });
   let oStats = createLinearInputStatistics({ cols: config.nHeads * config.headDim });
   let attention: Awaited<ReturnType<typeof searchAttentionAwq>> | undefined;
-  let moe: MoeState | undefined;
+  let moe: MoeAwqState | undefined;
   const started = performance.now();
 
   const finishExpert = async (layer: number, expert: number) => {
@@ -236,7 +220,7 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
           const clipping: AwqClipReport[] = [...att.clipping];
           let mlpScale: Float32Array | undefined;
           if (params.experts === "awq") {
-            const moeResult = await finishMoe({ layer, state: moe!, weights: base, lw: layerWeights!, config, groupSize, clip, signal });
+            const moeResult = await finishGptOssMoeAwq({ layer, state: moe!, weights: base, lw: layerWeights!, config, groupSize, clip, signal });
             for (const [name, tensors] of moeResult.linears) linears.set(name, tensors);
             for (const [name, values] of moeResult.folded) folded.set(name, values);
             scales.push(moeResult.scale);
@@ -257,65 +241,4 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
   void result;
   const total = (performance.now() - started) / 1000;
   return { tokens: params.sequences.reduce((n, s) => n + s.length, 0), seconds: { forward: total - searchSeconds, search: searchSeconds } };
-}
-
-/** The MoE group once every expert has reported: pick α, fold, clip and quantize every gate_up_proj. */
-async function finishMoe(params: {
-  layer: number;
-  state: MoeState;
-  weights: GptOssWeightProvider;
-  lw: GptOssLayerWeights;
-  config: GptOssHyperparameters;
-  groupSize: number;
-  clip: boolean;
-  signal?: AbortSignal;
-}): Promise<{ linears: Map<string, AwqGemmTensors>; folded: Map<string, Float32Array>; mlpScale: Float32Array; scale: AwqScaleReport; clipping: AwqClipReport[] }> {
-  const { layer, state, weights, lw, config, groupSize, signal } = params;
-  const { hidden, expertFfn: ffn, nExperts } = config;
-  let best = 0;
-  for (let i = 1; i < state.losses.length; i++) if (state.losses[i] < state.losses[best]) best = i;
-  const s = state.candidates[best].scale;
-  const linears = new Map<string, AwqGemmTensors>();
-  const folded = new Map<string, Float32Array>();
-  folded.set(`model.layers.${layer}.post_attention_layernorm.weight`, lw.postAttentionNorm.map((w, c) => w / s[c]));
-  folded.set(`${mlpPrefix(layer)}.router.weight`, scaleWeightColumns({ weight: lw.routerWeight, rows: nExperts, cols: hidden, scale: s }));
-  const gateUpClip: AwqClipReport = { linear: "gate_up_proj", lossBefore: 0, lossAfter: 0, clippedGroups: 0, groups: 0 };
-  const downClip: AwqClipReport = { linear: "down_proj", lossBefore: 0, lossAfter: 0, clippedGroups: 0, groups: 0 };
-  const add = (total: AwqClipReport, part: Omit<AwqClipReport, "linear">) => {
-    total.lossBefore += part.lossBefore;
-    total.lossAfter += part.lossAfter;
-    total.clippedGroups += part.clippedGroups;
-    total.groups += part.groups;
-  };
-  for (let e = 0; e < nExperts; e++) {
-    signal?.throwIfAborted();
-    const ew = await weights.expert(layer, e);
-    const gateUp = scaleWeightColumns({ weight: ew.gateUp, rows: 2 * ffn, cols: hidden, scale: s });
-    const blocks = state.gateUpBlocks.get(e);
-    let clipMax: Float32Array | undefined;
-    if (blocks && params.clip) {
-      // the expert's input becomes x/s: its Gram blocks scale by 1/(s_i·s_j)
-      const scaled = blocks.slice();
-      for (let g = 0; g < hidden / groupSize; g++) {
-        for (let i = 0; i < groupSize; i++) {
-          for (let j = 0; j < groupSize; j++) scaled[(g * groupSize + i) * groupSize + j] /= s[g * groupSize + i] * s[g * groupSize + j];
-        }
-      }
-      const clip = searchAwqClip({ weight: gateUp, rows: 2 * ffn, cols: hidden, groupSize, blocks: scaled, signal });
-      clipMax = clip.clipMax;
-      add(gateUpClip, { ...clip, groups: clip.clipMax.length });
-    }
-    linears.set(`${mlpPrefix(layer)}.experts.${e}.gate_up_proj`, quantizeLinear(gateUp, 2 * ffn, hidden, groupSize, clipMax));
-    const down = state.down.get(e);
-    if (down?.clip) add(downClip, down.clip);
-    // an expert no calibration token chose: no data to clip with, round-to-nearest
-    linears.set(`${mlpPrefix(layer)}.experts.${e}.down_proj`, down ? down.tensors : quantizeLinear(ew.down, hidden, ffn, groupSize));
-  }
-  return {
-    linears,
-    folded,
-    mlpScale: s,
-    scale: { group: "mlp", alpha: state.candidates[best].alpha, loss: state.losses[best], rtnLoss: state.losses[0] },
-    clipping: params.clip ? [gateUpClip, downClip] : [],
-  };
 }

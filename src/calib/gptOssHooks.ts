@@ -9,6 +9,14 @@
  * tokens (experts in index order; an expert no token chose is skipped), then `onLayer`. A real-size
  * run streams this way because the layer's expert inputs together are far larger than memory;
  * `collectLayerActivations` assembles the events of a layer into one object where that fits.
+ *
+ * The llama.cpp engine (runLlamaGptOss) is token-major instead: a graph takes one ubatch of tokens
+ * (≤ 512, never spanning two sequences) through every layer, so its events come per ubatch — for each
+ * ubatch, for each observed layer in order: `onAttention` (that ubatch's rows), `onRouting` (tokens =
+ * the ubatch's, from `tokenOffset`), `onExpert` per expert routed in the ubatch; no `onLayer`. A
+ * hook that must see a layer's whole calibration set (AWQ's searches) accumulates across ubatches and
+ * acts when the run is over; per-token state from `onRouting` is valid for the `onExpert` events that
+ * follow it, indexed by token − tokenOffset.
  */
 
 export interface AttentionEvent {
@@ -24,8 +32,10 @@ export interface AttentionEvent {
 
 export interface RoutingEvent {
   layer: number;
-  /** Every token of the run. */
+  /** Tokens in this event: every token of the run (TypeScript engine) or one ubatch (llama.cpp engine). */
   tokens: number;
+  /** Global index of the event's first token: 0 in the TypeScript engine. Arrays below are indexed from it. */
+  tokenOffset: number;
   sequenceOffsets: Int32Array;
   /** Input of the router and of every expert's gate_up_proj (the post_attention_layernorm output), [tokens, hidden]. */
   mlpInput: Float32Array;

@@ -14,13 +14,16 @@ import { rmsNorm } from "./rmsNorm.js";
 import { routeTopK } from "./routeTopK.js";
 
 export interface CalibProgress {
-  phase: "attention" | "experts" | "logits";
+  /** "forward": the llama.cpp engine, which runs all layers per ubatch (done/total count tokens). */
+  phase: "attention" | "experts" | "logits" | "forward";
   /** Layer being run (nLayers for the logits phase). */
   layer: number;
   nLayers: number;
   /** Within the phase: sequences batches, experts, or vocabulary chunks done / total. */
   done: number;
   total: number;
+  /** A line for humans (the llama.cpp engine's tokens/s and ETA). */
+  detail?: string;
 }
 
 export interface RunGptOssParams {
@@ -182,7 +185,7 @@ async function forward(
     const mlpInput = rmsNorm({ x: residual, rows: tokens, weight: lw.postAttentionNorm, eps, numerics });
     const routerLogits = await linear(backend, { x: mlpInput, n: tokens, k: hidden, weight: lw.routerWeight, m: nExperts, bias: lw.routerBias }, torch);
     const { topkIdx, topkWeights } = routeTopK({ logits: routerLogits, tokens, nExperts, k: topK, torchRounding: torch });
-    await hooks.onRouting?.({ layer, tokens, sequenceOffsets, mlpInput, routerLogits, topkIdx, topkWeights });
+    await hooks.onRouting?.({ layer, tokens, tokenOffset: 0, sequenceOffsets, mlpInput, routerLogits, topkIdx, topkWeights });
     seconds.router += (performance.now() - t0) / 1000;
 
     t0 = performance.now();

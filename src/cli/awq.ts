@@ -23,7 +23,7 @@ export const awqCliOptions = defineParams({
 
 export function awqCommand(): Command {
   const command = new Command("awq")
-    .description("AWQ 4-bit: calibrate gpt-oss in TypeScript, search per-channel scales and clipping, write a GGUF (Q4_1 carrying the AWQ grid) and an AutoAWQ GEMM checkpoint")
+    .description("AWQ 4-bit: calibrate gpt-oss (llama.cpp or TypeScript forward pass), search per-channel scales and clipping, write a GGUF (Q4_1 carrying the AWQ grid) and an AutoAWQ GEMM checkpoint")
     .argument("<checkpoint>", "original gpt-oss checkpoint directory (bf16 dense layers, MXFP4 experts)");
   return addSchemaOptions({ command, schemas: [awqParams, awqCliOptions] }).action(
     action(async (checkpoint: string, _opts: unknown, cmd: Command) => {
@@ -59,6 +59,8 @@ export function awqCommand(): Command {
               samples: params.samples,
               seqlen: params.seqlen,
               backend: opts.backend,
+              engine: params.engine,
+              ggufPath: params.gguf ? resolve(params.gguf) : undefined,
               signal,
               log: logInfo,
               onProgress: (p) => {

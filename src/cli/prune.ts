@@ -32,7 +32,7 @@ export function pruneCommand(): Command {
       const { renderPrunePlan } = await import("../prune/renderPrunePlan.js");
       const dir = resolve(checkpoint);
       // paths as given on the command line, made absolute (a pipeline's are taken as written)
-      const request = { ...params, ...(params.calib && { calib: resolve(params.calib) }), ...(params.cmmluDir && { cmmluDir: resolve(params.cmmluDir) }) };
+      const request = { ...params, ...(params.calib && { calib: resolve(params.calib) }), ...(params.cmmluDir && { cmmluDir: resolve(params.cmmluDir) }), ...(params.gguf && { gguf: resolve(params.gguf) }) };
       const plan = await planPruningRequest({ dir, model: opts.dryRun ? checkpoint : undefined, request });
       if (opts.dryRun) {
         if (opts.json) printJson(plan);
@@ -74,6 +74,7 @@ export function pruneCommand(): Command {
                 log: logInfo,
                 onProgress: (p) => {
                   if (p.phase === "write") progress({ done: p.bytesWritten, total: p.totalBytes, unit: "bytes", detail: p.tensor });
+                  else if (p.calib.phase === "forward") progress({ done: p.calib.done, total: p.calib.total, unit: "tokens", detail: `calibrate: ${p.calib.detail}` });
                   else progress({ done: p.calib.layer, total: p.calib.nLayers, unit: "layers", detail: `calibrate: ${p.calib.phase} ${p.calib.done}/${p.calib.total}` });
                 },
               });

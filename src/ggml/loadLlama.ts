@@ -31,6 +31,8 @@ type NativeFn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]
 export interface LlamaLib {
   /** Absolute path of the loaded libllama. */
   libraryPath: string;
+  /** Absolute path of the loaded libggml (backend registry: ggml_backend_load_all_from_path lives there). */
+  ggmlPath: string;
   binsDir: string;
   koffi: Koffi;
   /** koffi types mirroring llama.h, for encoding parameter memory. */
@@ -139,6 +141,7 @@ export function loadLlama(): LlamaLib {
 
   llama = {
     libraryPath,
+    ggmlPath,
     binsDir,
     koffi,
     types: { quantizeParams, tensorOverride, imatrixData, logCallback },

@@ -13,7 +13,7 @@ export type { Artifact, ArtifactFile, ArtifactKind } from "./artifact.js";
 export interface ProgressUpdate {
   done: number;
   total?: number;
-  unit?: "bytes" | "tensors" | "questions" | "files" | "layers" | "steps";
+  unit?: "bytes" | "tensors" | "questions" | "files" | "layers" | "steps" | "tokens";
   /** What is being worked on, e.g. a tensor name. */
   detail?: string;
 }

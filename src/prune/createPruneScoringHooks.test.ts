@@ -5,7 +5,7 @@ describe("createPruneScoringHooks", () => {
   it("REAP = mean over routed tokens of router probability × ‖output‖₂ (top-k weights for the ablation); frequency counts; norm is the plain mean; chunks accumulate", async () => {
     const { hooks, layers } = createPruneScoringHooks({ nLayers: 1, nExperts: 3, oProjWidth: 2 });
     const hidden = 2;
-    await hooks.onRouting!({ layer: 0, tokens: 4, sequenceOffsets: new Int32Array([0, 4]), mlpInput: new Float32Array(8), routerLogits: Float32Array.from([0, 0, 0, Math.log(2), 0, 0, 0, 0, Math.log(3), 0, 0, 0]), topkIdx: new Int32Array(8), topkWeights: new Float32Array(8) });
+    await hooks.onRouting!({ layer: 0, tokens: 4, tokenOffset: 0, sequenceOffsets: new Int32Array([0, 4]), mlpInput: new Float32Array(8), routerLogits: Float32Array.from([0, 0, 0, Math.log(2), 0, 0, 0, 0, Math.log(3), 0, 0, 0]), topkIdx: new Int32Array(8), topkWeights: new Float32Array(8) });
     const event = (expert: number, tokens: number[], gates: number[], outputs: number[][]) =>
       hooks.onExpert!({
         layer: 0,
@@ -28,6 +28,20 @@ describe("createPruneScoringHooks", () => {
     expect(acc.reapSum[2]).toBeCloseTo(0.6, 6);
     expect(acc.reapTopkSum[2]).toBeCloseTo(0.75, 12);
     expect(acc.tokens).toBe(4);
+  });
+
+  it("per-ubatch routing (llama.cpp engine): probabilities indexed from the event's tokenOffset, token counts add up", async () => {
+    const { hooks, layers } = createPruneScoringHooks({ nLayers: 1, nExperts: 2, oProjWidth: 1 });
+    const route = (tokenOffset: number, logits: number[]) =>
+      hooks.onRouting!({ layer: 0, tokens: logits.length / 2, tokenOffset, sequenceOffsets: new Int32Array([0, 4]), mlpInput: new Float32Array(0), routerLogits: Float32Array.from(logits), topkIdx: new Int32Array(0), topkWeights: new Float32Array(0) });
+    const expert = (token: number, norm: number) =>
+      hooks.onExpert!({ layer: 0, expert: 1, tokens: Int32Array.of(token), gateWeights: Float32Array.of(1), input: new Float32Array(0), downInput: new Float32Array(0), output: Float32Array.of(norm, 0) });
+    await route(0, [0, 0, 0, 0]);
+    await expert(1, 2); // p = 1/2
+    await route(2, [0, Math.log(3), 0, 0]);
+    await expert(2, 4); // token 2 is the first of this ubatch: p = 3/4
+    expect(layers[0].reapSum[1]).toBeCloseTo(0.5 * 2 + 0.75 * 4, 6);
+    expect(layers[0].tokens).toBe(4);
   });
 
   it("o_proj input: per-channel sums and sums of squares over every attention batch", async () => {

@@ -38,8 +38,12 @@ export function createPruneScoringHooks(params: { nLayers: number; nExperts: num
     channelSumSquares: new Float64Array(oProjWidth),
     attentionRows: 0,
   }));
-  /** The current layer's router softmax over all experts, [tokens, nExperts]. */
+  /**
+   * The router softmax over all experts of the latest routing event's tokens, [tokens, nExperts],
+   * from its first token: all tokens of a layer (TypeScript engine) or one ubatch (llama.cpp engine).
+   */
   let probabilities = new Float32Array(0);
+  let probabilitiesFrom = 0;
   const hooks: GptOssHooks = {
     onAttention(event) {
       const acc = layers[event.layer];
@@ -57,9 +61,10 @@ export function createPruneScoringHooks(params: { nLayers: number; nExperts: num
       acc.attentionRows += event.rows;
     },
     onRouting(event) {
-      layers[event.layer].tokens = event.tokens;
+      layers[event.layer].tokens += event.tokens;
       const logits = event.routerLogits;
       probabilities = new Float32Array(logits.length);
+      probabilitiesFrom = event.tokenOffset;
       for (let t = 0; t < event.tokens; t++) {
         const row = t * nExperts;
         let max = -Infinity;
@@ -82,7 +87,7 @@ export function createPruneScoringHooks(params: { nLayers: number; nExperts: num
         for (let j = 0; j < hidden; j++) s += event.output[row + j] * event.output[row + j];
         const l2 = Math.sqrt(s);
         norm += l2;
-        reap += probabilities[event.tokens[i] * nExperts + event.expert] * l2;
+        reap += probabilities[(event.tokens[i] - probabilitiesFrom) * nExperts + event.expert] * l2;
         reapTopk += event.gateWeights[i] * l2;
       }
       acc.routedTokens[event.expert] += n;

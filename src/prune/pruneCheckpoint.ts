@@ -17,7 +17,7 @@ import { compensateOProjBias } from "./compensateOProjBias.js";
 import type { PrunePlan } from "./planPruning.js";
 import type { ExpertScoreMethod, HeadScoreMethod, PruneScores } from "./pruneScores.js";
 import type { PruneSelection } from "./pruneSelection.js";
-import { scoreForPruning } from "./scoreForPruning.js";
+import { type ScoreForPruningParams, scoreForPruning } from "./scoreForPruning.js";
 import { selectPrunedComponents } from "./selectPrunedComponents.js";
 import { writePrunedCheckpoint, type WritePrunedCheckpointResult } from "./writePrunedCheckpoint.js";
 
@@ -43,6 +43,8 @@ export interface PruneCheckpointParams {
   biasCompensation?: boolean;
   seed?: number;
   backend?: MatmulBackend;
+  /** The calibration forward pass (see scoreForPruning); default the TypeScript engine. */
+  engine?: ScoreForPruningParams["engine"];
   onProgress?: (progress: PruneProgress) => void;
   signal?: AbortSignal;
 }
@@ -97,6 +99,7 @@ export async function pruneCheckpoint(params: PruneCheckpointParams): Promise<Pr
       dir,
       sequences: params.calibration.sequences,
       backend: params.backend,
+      engine: params.engine,
       signal: params.signal,
       onProgress: (calib) => params.onProgress?.({ phase: "calibrate", calib }),
     });

@@ -4,8 +4,12 @@
  * dataset cached in the work dir), pick the matrix backend, and prune.
  */
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/index.js";
 import { createOrtMatmulBackend, createPlainMatmulBackend, type MatmulBackend } from "../calib/index.js";
+import type { CalibrationEngine } from "../calib/llama/calibrationEngines.js";
+import { withCalibrationGguf } from "../calib/llama/withCalibrationGguf.js";
+import { machineThreads } from "../util/threads.js";
 import { resolveCmmluDataset } from "../eval/cmmlu/resolveCmmluDataset.js";
 import { type CalibrationSet, loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
 import type { KeepCount } from "./parseKeepCount.js";
@@ -31,8 +35,12 @@ export interface PruneRequest {
   calibLength?: number;
   seed?: number;
   biasCompensation?: boolean;
-  /** Matrix products of the calibration pass: onnxruntime-node (default, ~3× faster on CPU) or plain TypeScript. */
+  /** Matrix products of the TypeScript calibration pass: onnxruntime-node (default, ~3× faster on CPU) or plain TypeScript. */
   backend?: "ort" | "plain";
+  /** Calibration forward pass; default llama. */
+  engine?: CalibrationEngine;
+  /** GGUF of the checkpoint for the llama engine (default: converted into a temporary file beside outDir). */
+  gguf?: string;
 }
 
 export async function planPruningRequest(params: {
@@ -90,6 +98,25 @@ export async function runPruning(params: {
     });
     const tokens = calibration.sequences.reduce((n, s) => n + s.length, 0);
     log(`calibration: ${calibration.sequences.length} sequences, ${tokens} tokens (${calibration.description})`);
+  }
+  const engine = request.engine ?? "llama";
+  if (calibration && engine === "llama") {
+    return withCalibrationGguf({ dir, ggufPath: request.gguf, besideDir: dirname(params.outDir), signal: params.signal, log }, async (ggufPath) => {
+      const { report } = await pruneCheckpoint({
+        dir,
+        outDir: params.outDir,
+        plan,
+        expertScore: request.score,
+        headScore: request.headScore,
+        calibration,
+        biasCompensation: request.biasCompensation,
+        seed: request.seed,
+        engine: { kind: "llama", ggufPath, threads: params.threads ?? machineThreads() },
+        onProgress: params.onProgress,
+        signal: params.signal,
+      });
+      return report;
+    });
   }
   const backend = calibration ? await createBackend(request.backend ?? "ort", params.threads, log) : undefined;
   try {

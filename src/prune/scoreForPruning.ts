@@ -4,6 +4,8 @@
  * One-shot: all layers are scored on the original model's activations, as REAP and FLAP do.
  */
 import { type CalibProgress, type MatmulBackend, openGptOssWeights, runGptOss } from "../calib/index.js";
+import { formatLlamaProgress } from "../calib/llama/formatLlamaProgress.js";
+import { runLlamaGptOss } from "../calib/llama/runLlamaGptOss.js";
 import { createPruneScoringHooks } from "./createPruneScoringHooks.js";
 import { observeOProjColumnNorms } from "./observeOProjColumnNorms.js";
 import type { LayerPruneScores, PruneScores } from "./pruneScores.js";
@@ -15,6 +17,11 @@ export interface ScoreForPruningParams {
   sequences: number[][];
   /** Default: the calibration engine's plain TypeScript backend. The caller disposes a backend it passes. */
   backend?: MatmulBackend;
+  /**
+   * The forward pass: the TypeScript engine (default) or llama.cpp's on a GGUF of the same checkpoint
+   * (runLlamaGptOss; the hooks are the same, fed per ubatch).
+   */
+  engine?: { kind: "ts" } | { kind: "llama"; ggufPath: string; threads: number; ubatch?: number };
   onProgress?: (progress: CalibProgress) => void;
   signal?: AbortSignal;
 }
@@ -26,7 +33,23 @@ export async function scoreForPruning(params: ScoreForPruningParams): Promise<Pr
   const { weights, columnNorms } = observeOProjColumnNorms(opened);
   const { hooks, layers } = createPruneScoringHooks({ nLayers, nExperts, oProjWidth: nHeads * headDim });
   try {
-    await runGptOss({
+    const engine = params.engine ?? { kind: "ts" };
+    if (engine.kind === "llama") {
+      await runLlamaGptOss({
+        ggufPath: engine.ggufPath,
+        sequences: params.sequences,
+        threads: engine.threads,
+        ubatch: engine.ubatch,
+        hooks,
+        // REAP needs the router logits and expert outputs, FLAP the o_proj input: nothing else is copied
+        omit: ["attnInput", "mlpInput", "downInput"],
+        signal: params.signal,
+        onProgress: (p) =>
+          params.onProgress?.({ phase: "forward", layer: 0, nLayers, done: p.tokensDone, total: p.tokensTotal, detail: formatLlamaProgress(p) }),
+      });
+      // llama.cpp read the weights from the GGUF: read each layer once here for FLAP's o_proj column norms
+      for (let layer = 0; layer < nLayers; layer++) await weights.layer(layer);
+    } else await runGptOss({
       weights,
       sequences: params.sequences,
       backend: params.backend,

@@ -105,8 +105,10 @@ describe("oss-prep awq", () => {
 describe("awq stage", () => {
   it("params: defaults, group 32 or 64 only, unknown keys refused", () => {
     const where = { file: "p.yaml", key: "stages[2].with" };
-    expect(awqStage.parseParams({}, where)).toEqual({ group: 32, experts: "keep", method: "awq", calib: undefined, samples: 16, seqlen: 512, clip: true });
+    expect(awqStage.parseParams({}, where)).toEqual({ group: 32, experts: "keep", method: "awq", calib: undefined, samples: 16, seqlen: 512, clip: true, engine: "llama", gguf: undefined });
     expect(awqStage.parseParams({ group: 64, experts: "awq", method: "rtn", clip: false }, where)).toMatchObject({ group: 64, experts: "awq", method: "rtn", clip: false });
+    expect(awqStage.parseParams({ engine: "ts" }, where)).toMatchObject({ engine: "ts" });
+    expect(() => awqStage.parseParams({ engine: "torch" }, where)).toThrow(/engine: expected one of llama, ts/);
     expect(() => awqStage.parseParams({ group: 128 }, where)).toThrow(/stages\[2\]\.with\.group: expected 32 or 64, got 128/);
     expect(() => awqStage.parseParams({ experts: "requant" }, where)).toThrow(InvalidInputError);
     expect(() => awqStage.parseParams({ samples: 0 }, where)).toThrow(/samples/);

@@ -1,5 +1,6 @@
 /** Params of the `awq` stage and `oss-prep awq` (one schema: see src/pipeline/paramSchema.ts). */
 import { AWQ_EXPERT_POLICIES, AWQ_GROUP_SIZES, AWQ_METHODS } from "../../awq/awqTypes.js";
+import { CALIBRATION_ENGINES } from "../../calib/llama/calibrationEngines.js";
 import { defineParams, type SchemaParams } from "../../pipeline/paramSchema.js";
 
 export const awqParams = defineParams({
@@ -11,6 +12,14 @@ export const awqParams = defineParams({
     samples: { kind: "integer", min: 1, default: 16, help: "calibration sequences" },
     seqlen: { kind: "integer", min: 1, default: 512, help: "tokens per calibration sequence" },
     clip: { kind: "boolean", negate: true, default: true, help: "skip the clipping search after the scale search" },
+    engine: {
+      kind: "enum",
+      choices: CALIBRATION_ENGINES,
+      default: "llama",
+      arg: "name",
+      help: "calibration forward pass: llama (llama.cpp on a GGUF of the checkpoint, statistics first, then the searches) or ts (the TypeScript float32 model, layer by layer)",
+    },
+    gguf: { kind: "string", arg: "file", help: "GGUF of the same checkpoint for --engine llama (default: converted to a temporary bf16 file in the output folder)" },
   },
 });
 

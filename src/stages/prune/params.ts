@@ -6,6 +6,7 @@
 import { defineParams, ParamProblem, type SchemaParams } from "../../pipeline/paramSchema.js";
 import { parseKeepCount } from "../../prune/parseKeepCount.js";
 import { parseParameterCount } from "../../prune/parseParameterCount.js";
+import { CALIBRATION_ENGINES } from "../../calib/llama/calibrationEngines.js";
 import { EXPERT_SCORE_CHOICES, HEAD_SCORE_CHOICES } from "../../prune/pruneScores.js";
 
 const keepCount = (value: unknown) => parseKeepCount(value) ?? new ParamProblem("expected a positive count (22) or a share (75%)");
@@ -37,7 +38,15 @@ export const pruneParams = defineParams({
     calibLength: { kind: "integer", min: 1, help: "longest calibration sequence (default 512)" },
     seed: { kind: "integer", min: 0, help: "seed of the random choices and of the CMMLU subject order" },
     biasCompensation: { kind: "boolean", negate: true, help: "do not add the removed heads' mean contribution to o_proj's bias" },
-    backend: { kind: "enum", choices: ["ort", "plain"], arg: "name", help: "matrix products of the calibration pass (default ort: onnxruntime-node)" },
+    backend: { kind: "enum", choices: ["ort", "plain"], arg: "name", help: "matrix products of the TypeScript calibration pass (default ort: onnxruntime-node)" },
+    engine: {
+      kind: "enum",
+      choices: CALIBRATION_ENGINES,
+      default: "llama",
+      arg: "name",
+      help: "calibration forward pass: llama (llama.cpp on a GGUF of the checkpoint, hundreds of times faster) or ts (the TypeScript float32 model)",
+    },
+    gguf: { kind: "string", arg: "file", help: "GGUF of the same checkpoint for --engine llama (default: converted to a temporary bf16 file beside the output)" },
   },
   check(params, ctx) {
     const both = (a: string, b: string) => ctx.fail(b, `give ${ctx.name(a)} or ${ctx.name(b)}, not both`);

@@ -26,6 +26,7 @@ export async function runPruneStage(ctx: StageContext<PruneStageParams>): Promis
     log: (m) => ctx.log(m),
     onProgress: (p) => {
       if (p.phase === "write") ctx.progress({ done: p.bytesWritten, total: p.totalBytes, unit: "bytes", detail: `write ${p.tensor}` });
+      else if (p.calib.phase === "forward") ctx.progress({ done: p.calib.done, total: p.calib.total, unit: "tokens", detail: `calibrate: ${p.calib.detail}` });
       else ctx.progress({ done: p.calib.layer, total: p.calib.nLayers, unit: "layers", detail: `calibrate: ${p.calib.phase} ${p.calib.done}/${p.calib.total}` });
     },
   });

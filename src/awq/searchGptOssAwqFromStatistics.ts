@@ -1,0 +1,249 @@
+/**
+ * AWQ over a gpt-oss checkpoint with activations from llama.cpp's forward pass (runLlamaGptOss). That
+ * engine is token-major — a ubatch goes through every layer — so the search cannot interleave with it
+ * layer by layer as searchGptOssAwq does with the TypeScript engine. Instead, statistics first: one
+ * pass accumulates, for a window of layers, everything the searches read (LinearInputStatistics of the
+ * q/k/v input and of the o_proj input; with experts awq also the MoE input's Σ|x| and per expert its
+ * gate_up and down_proj inputs) over all calibration tokens; then the same per-layer searches run on
+ * them, with the weights from the checkpoint, and onLayer is called in layer order exactly as the
+ * TypeScript driver calls it, so the writers are unchanged.
+ *
+ * Memory: the statistics stay float64 Grams (XᵀX, what searchAttentionAwq and the clip search take),
+ * accumulated in layer windows sized from a memory budget, one forward pass per window that stops the
+ * graph after the window's last layer. Per layer that is 8·(hidden² + (nHeads·headDim)²) bytes — 200 MB
+ * at gpt-oss-20b size (4.8 GB for all 24 layers) — plus, with experts awq, up to
+ * 8·nExperts·(hidden² + ffn²) = 4.2 GB once an expert has seen more tokens than its input width.
+ * Float32 accumulators would halve that, but a float32 sum of ~16k rank-one updates loses 3–4 of its
+ * ~7 digits, and the searches compare losses of candidates that differ far less than that; halving
+ * memory halves only the number of passes, which cost a fraction of a full pass each (the graph stops
+ * early) — measured on the fixture: a window of 2 of 8 layers takes 0.26× a full decode.
+ */
+import { totalmem } from "node:os";
+import type { GptOssWeightProvider } from "../calib/gptOssWeights.js";
+import { formatLlamaProgress } from "../calib/llama/formatLlamaProgress.js";
+import { type LlamaCalibField, runLlamaGptOss } from "../calib/llama/runLlamaGptOss.js";
+import type { MatmulBackend } from "../calib/matmulBackend.js";
+import { openGptOssWeights } from "../calib/openGptOssWeights.js";
+import { addLinearInputRows } from "./addLinearInputRows.js";
+import type { AwqGemmTensors } from "./awqGemmLayout.js";
+import { awqScaleCandidates } from "./awqScaleCandidates.js";
+import { awqScaleLosses } from "./awqScaleLosses.js";
+import type { AwqClipReport, AwqExpertPolicy, AwqLayerResult, AwqProgress, AwqScaleReport } from "./awqTypes.js";
+import { finishGptOssMoeAwq, type MoeAwqState } from "./finishGptOssMoeAwq.js";
+import { gramDiagonalBlocks } from "./gramDiagonalBlocks.js";
+import { createLinearInputStatistics, type LinearInputStatistics } from "./linearInputStatistics.js";
+import { packAwqGemm } from "./packAwqGemm.js";
+import { quantizeAwqGroups } from "./quantizeAwqGroups.js";
+import { searchAttentionAwq } from "./searchAttentionAwq.js";
+import { searchAwqClip } from "./searchAwqClip.js";
+
+export interface SearchGptOssAwqFromStatisticsParams {
+  dir: string;
+  /** A GGUF of the same checkpoint (the converter's bf16 output). */
+  ggufPath: string;
+  /** CPU threads of llama.cpp's decode. */
+  threads: number;
+  sequences: number[][];
+  groupSize: number;
+  experts: AwqExpertPolicy;
+  /** AWQ's clipping search after the scale search (default true). */
+  clip?: boolean;
+  backend: MatmulBackend;
+  /** Bytes the accumulated statistics may take (default a quarter of the machine's memory). */
+  memoryBudgetBytes?: number;
+  /** llama.cpp's tokens per graph (default 512). */
+  ubatch?: number;
+  onLayer(result: AwqLayerResult): Promise<void>;
+  onProgress?(progress: AwqProgress): void;
+  /** Where the window plan goes. */
+  log?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface SearchGptOssAwqFromStatisticsResult {
+  tokens: number;
+  seconds: { forward: number; search: number };
+  /** Layers per forward pass. */
+  windows: number[][];
+}
+
+interface LayerStatistics {
+  attn: LinearInputStatistics;
+  o: LinearInputStatistics;
+  /** Σ|x| of the MoE input over all tokens (experts awq). */
+  mlpSumAbs: Float64Array;
+  routed: Int32Array;
+  expertInput: Map<number, LinearInputStatistics>;
+  expertDownInput: Map<number, LinearInputStatistics>;
+}
+
+const attnPrefix = (layer: number) => `model.layers.${layer}.self_attn`;
+
+export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromStatisticsParams): Promise<SearchGptOssAwqFromStatisticsResult> {
+  const { backend, groupSize, signal } = params;
+  const clip = params.clip ?? true;
+  const weights = await openGptOssWeights({ dir: params.dir });
+  try {
+    const config = weights.config;
+    const { hidden, expertFfn: ffn, nExperts, nLayers } = config;
+    const oWidth = config.nHeads * config.headDim;
+    const expertsAwq = params.experts === "awq";
+    const bytesPerLayer = 8 * (hidden * hidden + oWidth * oWidth) + (expertsAwq ? 8 * nExperts * (hidden * hidden + ffn * ffn) : 0);
+    const budget = params.memoryBudgetBytes ?? totalmem() / 4;
+    const perWindow = Math.max(1, Math.min(nLayers, Math.floor(budget / bytesPerLayer)));
+    const windows: number[][] = [];
+    for (let first = 0; first < nLayers; first += perWindow) windows.push(Array.from({ length: Math.min(perWindow, nLayers - first) }, (_, i) => first + i));
+    params.log?.(`awq statistics: ${(bytesPerLayer / 2 ** 20).toFixed(1)} MiB per layer at most, ${perWindow} layer(s) per llama.cpp pass, ${windows.length} pass(es)`);
+
+    const tokens = params.sequences.reduce((n, s) => n + s.length, 0);
+    let forwardSeconds = 0;
+    let searchSeconds = 0;
+    for (const window of windows) {
+      const stats = new Map<number, LayerStatistics>();
+      for (const layer of window) {
+        stats.set(layer, {
+          attn: createLinearInputStatistics({ cols: hidden }),
+          o: createLinearInputStatistics({ cols: oWidth }),
+          mlpSumAbs: new Float64Array(expertsAwq ? hidden : 0),
+          routed: new Int32Array(nExperts),
+          expertInput: new Map(),
+          expertDownInput: new Map(),
+        });
+      }
+      // hook time is Gram products: counted as search, as in the TypeScript driver
+      let hookSeconds = 0;
+      const timed = async (fn: () => Promise<void>) => {
+        const t0 = performance.now();
+        await fn();
+        hookSeconds += (performance.now() - t0) / 1000;
+      };
+      const omit: LlamaCalibField[] = expertsAwq ? ["routerLogits", "output"] : ["mlpInput", "routerLogits", "downInput", "output"];
+      const t0 = performance.now();
+      await runLlamaGptOss({
+        ggufPath: params.ggufPath,
+        sequences: params.sequences,
+        threads: params.threads,
+        ubatch: params.ubatch,
+        layers: window,
+        omit,
+        signal,
+        onProgress: (p) =>
+          params.onProgress?.({ phase: "forward", layer: window[0], nLayers, detail: `layers ${window[0]}–${window[window.length - 1]}: ${formatLlamaProgress(p)}` }),
+        hooks: {
+          onAttention: (event) =>
+            timed(async () => {
+              const s = stats.get(event.layer)!;
+              await addLinearInputRows({ stats: s.attn, x: event.attnInput, n: event.rows, backend });
+              await addLinearInputRows({ stats: s.o, x: event.oProjInput, n: event.rows, backend });
+            }),
+          ...(expertsAwq && {
+            onRouting(event) {
+              const s = stats.get(event.layer)!;
+              const x = event.mlpInput;
+              for (let i = 0; i < event.tokens * hidden; i++) s.mlpSumAbs[i % hidden] += Math.abs(x[i]);
+              for (const e of event.topkIdx) s.routed[e]++;
+            },
+            onExpert: (event) =>
+              timed(async () => {
+                const s = stats.get(event.layer)!;
+                const e = event.expert;
+                if (!s.expertInput.has(e)) {
+                  s.expertInput.set(e, createLinearInputStatistics({ cols: hidden, keepRows: true }));
+                  s.expertDownInput.set(e, createLinearInputStatistics({ cols: ffn, keepRows: true }));
+                }
+                await addLinearInputRows({ stats: s.expertInput.get(e)!, x: event.input, n: event.tokens.length, backend });
+                await addLinearInputRows({ stats: s.expertDownInput.get(e)!, x: event.downInput, n: event.tokens.length, backend });
+              }),
+          }),
+        },
+      });
+      forwardSeconds += (performance.now() - t0) / 1000 - hookSeconds;
+      searchSeconds += hookSeconds;
+
+      for (const layer of window) {
+        signal?.throwIfAborted();
+        const t1 = performance.now();
+        const result = await searchLayer({ layer, stats: stats.get(layer)!, weights, tokens, groupSize, clip, expertsAwq, backend, where: params.dir, signal });
+        stats.delete(layer);
+        const dt = (performance.now() - t1) / 1000;
+        searchSeconds += dt;
+        result.report.searchSeconds = dt;
+        params.onProgress?.({ phase: "layer", layer, nLayers, report: result.report });
+        await params.onLayer(result);
+      }
+    }
+    return { tokens, seconds: { forward: forwardSeconds, search: searchSeconds }, windows };
+  } finally {
+    await weights.close();
+  }
+}
+
+/** One layer's searches on its accumulated statistics: what the TypeScript driver does at onRouting, per expert and at onLayer. */
+async function searchLayer(params: {
+  layer: number;
+  stats: LayerStatistics;
+  weights: GptOssWeightProvider;
+  tokens: number;
+  groupSize: number;
+  clip: boolean;
+  expertsAwq: boolean;
+  backend: MatmulBackend;
+  where: string;
+  signal?: AbortSignal;
+}): Promise<AwqLayerResult> {
+  const { layer, stats, weights, groupSize, clip, backend, signal } = params;
+  const config = weights.config;
+  const { hidden, expertFfn: ffn, nExperts } = config;
+  const lw = await weights.layer(layer);
+  const att = await searchAttentionAwq({ weights: lw, config, groupSize, method: "awq", clip, attnStats: stats.attn, oStats: stats.o, backend, where: params.where, signal });
+  const linears = new Map<string, AwqGemmTensors>();
+  const folded = new Map<string, Float32Array>();
+  for (const [name, tensors] of att.linears) linears.set(`${attnPrefix(layer)}.${name}`, tensors);
+  folded.set(`model.layers.${layer}.input_layernorm.weight`, att.inputNorm!);
+  folded.set(`${attnPrefix(layer)}.v_proj.bias`, att.vBias!);
+  const scales: AwqScaleReport[] = [...att.scales];
+  const clipping: AwqClipReport[] = [...att.clipping];
+  let mlpScale: Float32Array | undefined;
+  if (params.expertsAwq) {
+    const candidates = awqScaleCandidates({ meanAbs: stats.mlpSumAbs.map((v) => v / params.tokens) });
+    const state: MoeAwqState = {
+      candidates,
+      losses: candidates.map(() => 0),
+      expected: stats.routed,
+      seen: stats.routed.slice(),
+      input: stats.expertInput,
+      downInput: stats.expertDownInput,
+      gateUpBlocks: new Map(),
+      down: new Map(),
+    };
+    // as finishExpert in searchGptOssAwq: the experts' output errors per candidate, their Gram blocks, down_proj's clipping
+    for (let e = 0; e < nExperts; e++) {
+      const input = state.input.get(e);
+      if (!input) continue;
+      signal?.throwIfAborted();
+      const ew = await weights.expert(layer, e);
+      const losses = await awqScaleLosses({ weight: ew.gateUp, rows: 2 * ffn, cols: hidden, groupSize, stats: input, candidates, backend, signal });
+      losses.forEach((l, i) => { state.losses[i] += l; });
+      state.gateUpBlocks.set(e, gramDiagonalBlocks({ stats: input, groupSize }));
+      state.input.delete(e);
+      const downStats = state.downInput.get(e)!;
+      state.downInput.delete(e);
+      if (!clip) {
+        state.down.set(e, { tensors: packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.down, rows: hidden, cols: ffn, groupSize }) }) });
+        continue;
+      }
+      const downClip = searchAwqClip({ weight: ew.down, rows: hidden, cols: ffn, groupSize, blocks: gramDiagonalBlocks({ stats: downStats, groupSize }), signal });
+      state.down.set(e, {
+        tensors: packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.down, rows: hidden, cols: ffn, groupSize, clipMax: downClip.clipMax }) }),
+        clip: { linear: "down_proj", lossBefore: downClip.lossBefore, lossAfter: downClip.lossAfter, clippedGroups: downClip.clippedGroups, groups: downClip.clipMax.length },
+      });
+    }
+    const moe = await finishGptOssMoeAwq({ layer, state, weights, lw, config, groupSize, clip, signal });
+    for (const [name, tensors] of moe.linears) linears.set(name, tensors);
+    for (const [name, values] of moe.folded) folded.set(name, values);
+    scales.push(moe.scale);
+    clipping.push(...moe.clipping);
+    mlpScale = moe.mlpScale;
+  }
+  return { layer, linears, folded, scales: { qkv: att.qkvScale, o: att.oScale, mlp: mlpScale }, report: { layer, scales, clipping, searchSeconds: 0 } };
+}
