@@ -61,7 +61,11 @@ export interface OpenLlamaEvalContextParams {
   nUbatch: number;
   /** CPU threads for decoding (n_threads = n_threads_batch). */
   threads: number;
-  /** Layers offloaded to a GPU backend when one is registered (ignored by a CPU-only build). Default 0. */
+  /**
+   * Layers offloaded to a GPU backend when one is registered. Default −1, llama.cpp's "all layers": the
+   * calibration forward runs on whatever backend the libraries provide (CPU here, CUDA where the CUDA
+   * build loads) without a flag; a CPU-only build ignores it.
+   */
   nGpuLayers?: number;
   /** Default true: faster on CPU (measured ~2× on the fixture) and what AUTO picks on most backends. */
   flashAttention?: boolean;
@@ -163,7 +167,7 @@ export function openLlamaEvalContext(params: OpenLlamaEvalContextParams): LlamaE
   };
   try {
     const modelParams = fn.modelDefaultParams() as Record<string, unknown>;
-    modelParams.n_gpu_layers = params.nGpuLayers ?? 0;
+    modelParams.n_gpu_layers = params.nGpuLayers ?? -1;
     model = fn.modelLoadFromFile(ggufPath, modelParams);
     if (!model) {
       const why = llamaSays();

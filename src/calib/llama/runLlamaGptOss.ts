@@ -50,7 +50,7 @@ export interface RunLlamaGptOssParams {
   omit?: readonly LlamaCalibField[];
   /** Tokens per graph; default 512. Memory: the wanted tensors of one ubatch for every observed layer. */
   ubatch?: number;
-  /** Layers offloaded to a GPU backend when the llama.cpp build has one (default 0: CPU). */
+  /** Layers offloaded to a GPU backend when the llama.cpp build has one (default −1: all, where a GPU backend is registered; CPU otherwise). */
   nGpuLayers?: number;
   signal?: AbortSignal;
   onProgress?: (progress: LlamaCalibProgress) => void;
