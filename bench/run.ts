@@ -8,6 +8,7 @@ import { benchAwq } from "./suites/awq.js";
 import { benchCalibEngine } from "./suites/calibEngine.js";
 import { benchConvertFixture } from "./suites/convertFixture.js";
 import { benchFullSize } from "./suites/fullSize.js";
+import { benchFullSizeCalibration } from "./suites/fullSizeCalibration.js";
 import { benchStartup } from "./suites/startup.js";
 
 const SUITES: Record<string, () => Promise<void>> = {
@@ -16,6 +17,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   "calib-engine": () => benchCalibEngine(),
   awq: () => benchAwq(),
   "full-size": () => benchFullSize(),
+  "full-size-calibration": () => benchFullSizeCalibration(),
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));
