@@ -11,16 +11,16 @@
 // --matrix [--model DIR]: the objective comparison only (no CMMLU accuracy, minutes instead of ~20): on the
 // fixture or another gpt-oss checkpoint with its tokenizer (e.g. a pruned fixture), CMMLU dev calibration,
 // experts kept: RTN and AWQ with each attention objective (block-output, the default, and linear-output,
-// the first version), with and without clipping. Mean KL vs the model's BF16 GGUF with a 95% interval
-// (position-level standard error), and AWQ − RTN per 512-token sequence with a paired 95% interval (the
-// sequences are independent where positions are not).
+// the first version; --objectives picks), with and without clipping. Mean KL vs the model's BF16 GGUF with a 95% interval
+// (from the 512-token sequences: positions within one are correlated, sequences are not), and AWQ − RTN
+// per sequence with a paired 95% interval.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { json: { type: "string" }, samples: { type: "string" }, seqlen: { type: "string" }, "kl-tokens": { type: "string" }, "keep-dir": { type: "string" }, matrix: { type: "boolean" }, model: { type: "string" } },
+  options: { json: { type: "string" }, samples: { type: "string" }, seqlen: { type: "string" }, "kl-tokens": { type: "string" }, "keep-dir": { type: "string" }, matrix: { type: "boolean" }, model: { type: "string" }, objectives: { type: "string" } },
 });
 const dist = join(resolve(import.meta.dirname, ".."), "dist", "src");
 const load = (p) => import(join(dist, p));
@@ -80,12 +80,21 @@ async function cmmluDevCalibration(path) {
   return path;
 }
 
-/** KL of `model` vs `baseline` per sequence (mean over its positions), and over all of them. */
+/**
+ * KL of `model` vs `baseline` per sequence (mean over its positions), and over all positions with a 95%
+ * interval from the sequences (positions within a sequence are correlated; sequences are not).
+ */
 async function perSequenceKl(model, baseline, sequences) {
   const perSequence = [];
   for (const s of sequences) perSequence.push((await measureDivergence({ model, baseline, sequences: [s] })).kl.mean);
-  const all = await measureDivergence({ model, baseline, sequences });
-  return { perSequence, all };
+  const weights = sequences.map((s) => s.length);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const mean = perSequence.reduce((a, x, i) => a + x * weights[i], 0) / total;
+  // ratio-estimator standard error of a position-weighted mean over independent sequences
+  const n = sequences.length;
+  const wbar = total / n;
+  const variance = perSequence.reduce((a, x, i) => a + (weights[i] * (x - mean)) ** 2, 0) / (n - 1) / (n * wbar * wbar);
+  return { perSequence, mean, ci95: 1.96 * Math.sqrt(variance), positions: total };
 }
 
 /** Mean and 95% interval (normal, n ≥ 30 sequences) of paired differences. */
@@ -107,7 +116,7 @@ async function runMatrix() {
     { name: "AWQ block-output, no clip", method: "awq", objective: "block-output", clip: false },
     { name: "AWQ linear-output (old), clip", method: "awq", objective: "linear-output", clip: true },
     { name: "AWQ linear-output (old), no clip", method: "awq", objective: "linear-output", clip: false },
-  ];
+  ].filter((r) => !r.objective || (values.objectives ?? "block-output,linear-output").split(",").includes(r.objective));
   for (const [i, run] of runs.entries()) {
     const r = await quantizeAwq({ dir: fixture, outDir: tmp, fileStem: `m${i}`, method: run.method, clip: run.clip, attentionObjective: run.objective, calibFile: run.method === "awq" ? calibFile : undefined, samples, seqlen });
     run.path = join(tmp, r.ggufFile);
@@ -127,22 +136,21 @@ async function runMatrix() {
       try {
         run.prompts = await perSequenceKl(model, baseline, sequences);
         run.reference = await measureDivergence({ model, baseline, sequences: reference });
-        log(`${run.name}: KL ${run.prompts.all.kl.mean.toExponential(3)} ± ${(1.96 * run.prompts.all.kl.stderr).toExponential(1)}`);
+        log(`${run.name}: KL ${run.prompts.mean.toExponential(3)} ± ${run.prompts.ci95.toExponential(1)}`);
       } finally {
         await model.dispose();
       }
     }
     const rtn = runs[0];
-    const lines = [`model: ${fixture}; CMMLU 0-shot prompts, ${sequences.length} sequences, ${rtn.prompts.all.positions ?? "?"} positions`, ""];
-    lines.push("| variant | mean KL ± 95% (positions) | − RTN, paired 95% CI (sequences) | KL reference prompts | α per layer |", "|---|---|---|---|---|");
+    const lines = [`model: ${fixture}; CMMLU 0-shot prompts, ${sequences.length} sequences, ${rtn.prompts.positions} positions`, ""];
+    lines.push("| variant | mean KL ± 95% (sequences) | − RTN, paired 95% CI (sequences) | KL reference prompts | α per layer |", "|---|---|---|---|---|");
     for (const run of runs) {
-      const kl = run.prompts.all.kl;
       const d = run === rtn ? undefined : pairedInterval(run.prompts.perSequence, rtn.prompts.perSequence);
       const diff = d ? `${d.mean.toExponential(2)} (${d.lo.toExponential(2)} … ${d.hi.toExponential(2)})${d.hi < 0 ? " better" : d.lo > 0 ? " worse" : " n.s."}` : "–";
-      lines.push(`| ${run.name} | ${kl.mean.toExponential(3)} ± ${(1.96 * kl.stderr).toExponential(1)} | ${diff} | ${run.reference.kl.mean.toExponential(3)} | ${run.alphas ?? "–"} |`);
+      lines.push(`| ${run.name} | ${run.prompts.mean.toExponential(3)} ± ${run.prompts.ci95.toExponential(1)} | ${diff} | ${run.reference.kl.mean.toExponential(3)} | ${run.alphas ?? "–"} |`);
     }
     console.log(lines.join("\n"));
-    if (values.json) await writeFile(values.json, `${JSON.stringify(runs.map(({ path, ...r }) => ({ ...r, prompts: { perSequence: r.prompts.perSequence, kl: r.prompts.all.kl }, reference: r.reference.kl })), null, 2)}\n`);
+    if (values.json) await writeFile(values.json, `${JSON.stringify(runs.map(({ path, ...r }) => ({ ...r, reference: r.reference.kl })), null, 2)}\n`);
   } finally {
     await baseline.dispose();
   }

@@ -4,9 +4,15 @@ import { computeRopeFrequencies } from "../calib/computeRopeFrequencies.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import type { LinearInputStatistics } from "./linearInputStatistics.js";
 
+/** Measured on the fixture (scripts/awq-objective-check.mjs; docs/awq.md), confirmed on two pruned models of other shapes. */
+export const ATTENTION_CONCENTRATION = 0.3;
+export const LOGIT_ALIGNMENT = 0.15;
+
 export interface AttentionOutputRowWeights {
-  /** [qOut + 2·kvOut]: one weight per row of the stacked q/k/v weight (q rows, then k, then v). */
+  /** [qOut + 2·kvOut]: one weight per row of the stacked q/k/v weight (q rows, then k, then v), on Δ_r·(G/N)·Δ_rᵀ. */
   rows: Float64Array;
+  /** [qOut + 2·kvOut]: weights on the mean input's error (Δ_r·μ)² (v rows only). */
+  meanRows: Float64Array;
   /** Per query head: E‖W_o,h·(v − E v)‖², the spread of the head's values through o_proj. */
   headSpread: Float64Array;
   /** [qOut] and [kvOut]: RoPE-averaged second moments E[q_a²], E[k_a²] (before YaRN's attention factor). */
@@ -33,15 +39,27 @@ export interface AttentionOutputRowWeights {
  * - k row (group g, dim a): the same with the roles swapped, summed over the group's query heads:
  *   w = c²·Σ_{h∈g} Ē[q_{h,a}²]·spread_h.
  * Second moments come analytically from the input's: E[yyᵀ] = W(G/N)Wᵀ + Wμbᵀ + bμᵀWᵀ + bbᵀ (μ = Σx/N).
+ *
+ * The attention averages over keys: with weights p_j, what varies from key to key (a v error's part
+ * from x − μ, a logit error times the value's deviation) adds up incoherently and is damped by the
+ * concentration ρ = E Σ_j p_j², while a v error's part from the mean input μ passes whole. So q/k
+ * weights and the v rows' Gram part are multiplied by ρ, and v rows get (1 − ρ)·w on (Δ_r·μ)² (meanRows).
+ * ρ = 1 (attention on one key) is the bound above.
  */
 export async function attentionOutputRowWeights(params: {
   weights: GptOssAttentionWeights;
   config: GptOssHyperparameters;
   /** Statistics of the q/k/v input (input_layernorm output). */
   stats: LinearInputStatistics;
+  /** ρ: how much of a v error's token-to-token part reaches the output (1: attention on one key). Default ATTENTION_CONCENTRATION. */
+  concentration?: number;
+  /** η: the fraction of the Cauchy–Schwarz bound a q/k error reaches (1: logit errors aligned with the values). Default LOGIT_ALIGNMENT. */
+  alignment?: number;
   backend: MatmulBackend;
 }): Promise<AttentionOutputRowWeights> {
   const { weights: att, config, stats, backend } = params;
+  const rho = params.concentration ?? ATTENTION_CONCENTRATION;
+  const eta = params.alignment ?? LOGIT_ALIGNMENT;
   const { hidden, nHeads, nKvHeads, headDim: d } = config;
   const qOut = nHeads * d;
   const kvOut = nKvHeads * d;
@@ -130,7 +148,14 @@ export async function attentionOutputRowWeights(params: {
       rows[qOut + kvOut + g * d + e] = norm;
     }
   }
-  return { rows, headSpread, querySecondMoment, keySecondMoment };
+  // the attention averages over its keys: what varies from key to key is damped by ρ, the mean input's
+  // part of a v error is not
+  const meanRows = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    if (r >= qOut + kvOut) meanRows[r] = (1 - rho) * rows[r];
+    rows[r] *= r < qOut + kvOut ? rho * eta : rho;
+  }
+  return { rows, meanRows, headSpread, querySecondMoment, keySecondMoment };
 }
 
 /** W·(G/N) for each weight [rows, hidden] (G symmetric), through the backend: the one large product. */

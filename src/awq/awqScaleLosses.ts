@@ -18,6 +18,8 @@ export async function awqScaleLosses(params: {
   candidates: readonly AwqScaleCandidate[];
   /** [rows]: weights of the rows' squared errors (outputErrorLoss), default 1. */
   rowWeights?: Float64Array;
+  /** [rows]: weights of the rows' mean-input errors (outputErrorLoss). */
+  meanRowWeights?: Float64Array;
   backend: MatmulBackend;
   signal?: AbortSignal;
 }): Promise<number[]> {
@@ -38,7 +40,7 @@ export async function awqScaleLosses(params: {
       const o = r * cols;
       for (let c = 0; c < cols; c++) quantized[o + c] = quantized[o + c] / scale[c] - weight[o + c];
     }
-    losses.push(await outputErrorLoss({ delta: quantized, rows, stats, gram32, rowWeights: params.rowWeights, backend }));
+    losses.push(await outputErrorLoss({ delta: quantized, rows, stats, gram32, rowWeights: params.rowWeights, meanRowWeights: params.meanRowWeights, backend }));
   }
   return losses;
 }

@@ -30,6 +30,8 @@ export async function searchAwqScale(params: {
   grid?: number;
   /** [rows]: weights of the rows' squared errors, default 1 (see outputErrorLoss). */
   rowWeights?: Float64Array;
+  /** [rows]: weights of the rows' mean-input errors (outputErrorLoss). */
+  meanRowWeights?: Float64Array;
   backend: MatmulBackend;
   signal?: AbortSignal;
 }): Promise<AwqScaleSearch> {
