@@ -1,8 +1,9 @@
 /**
  * The attention-output objective on a tiny synthetic attention, against brute force from the tokens:
  * the row-weighted loss is Σ_r w_r·Δ_r·G·Δ_rᵀ / N; a v row's weight is exactly its block-output error
- * (one token, no sink: the attention passes v through); q/k row weights follow the RoPE-averaged
- * second moments of the keys/queries and the heads' value spread through o_proj, all from G, Σx and N.
+ * at both ends of the attention's concentration (one key: ρ = 1; the plain mean of every key: ρ = 0, the
+ * mean-input part); q/k row weights follow the RoPE-averaged second moments of the keys/queries and the
+ * heads' value spread through o_proj, all from G, Σx and N.
  */
 import { describe, expect, it } from "vitest";
 import { parseGptOssConfig } from "../arch/gpt-oss/index.js";
@@ -119,7 +120,8 @@ describe("attention-output row weights", () => {
     const att = attention();
     const n = 64;
     const x = tokens(n, 13);
-    const { rows } = await attentionOutputRowWeights({ weights: att, config, stats: await statsOf(x, n), backend });
+    // one key: concentration ρ = 1
+    const { rows } = await attentionOutputRowWeights({ weights: att, config, stats: await statsOf(x, n), concentration: 1, backend });
     // v row of KV group 1, channel 3; its query heads 2 and 3 add their o_proj columns coherently
     const r = d + 3;
     const delta = new Float32Array((qOut + 2 * kvOut) * hidden);
@@ -145,7 +147,7 @@ describe("attention-output row weights", () => {
     const att = attention();
     const n = 200;
     const x = tokens(n, 15);
-    const w = await attentionOutputRowWeights({ weights: att, config, stats: await statsOf(x, n), backend });
+    const w = await attentionOutputRowWeights({ weights: att, config, stats: await statsOf(x, n), concentration: 1, alignment: 1, backend });
     // brute force: E over tokens and over rotation angles of the rotated component a (NeoX halves)
     const half = d / 2;
     const rotatedMoment = (weight: Float32Array, bias: Float32Array, row0: number, a: number) => {
@@ -184,6 +186,40 @@ describe("attention-output row weights", () => {
       const k = (w.querySecondMoment[2 * d + a] * w.headSpread[2] + w.querySecondMoment[3 * d + a] * w.headSpread[3]) / d;
       expect(w.rows[qOut + d + a] / k).toBeCloseTo(1, 6);
     }
+  });
+
+  it("a v error's mean-input part passes whole through an attention that averages every key", async () => {
+    // q = 0: every logit 0, no sink: the last token's attention is the plain mean of all n tokens
+    const att = { ...attention(), qWeight: new Float32Array(qOut * hidden), qBias: new Float32Array(qOut) };
+    const n = 48;
+    const x = tokens(n, 19);
+    const w = await attentionOutputRowWeights({ weights: att, config, stats: await statsOf(x, n), concentration: 0, backend });
+    const r = 5; // v row of KV group 0
+    const step = randn(hidden, 20, 1e-3);
+    const perturbed = { ...att, vWeight: att.vWeight.slice() };
+    const delta = new Float32Array((qOut + 2 * kvOut) * hidden);
+    for (let c = 0; c < hidden; c++) {
+      perturbed.vWeight[r * hidden + c] += step[c];
+      delta[(qOut + kvOut + r) * hidden + c] = step[c];
+    }
+    const a = attentionBlock(att, x, n).subarray((n - 1) * hidden);
+    const b = attentionBlock(perturbed, x, n).subarray((n - 1) * hidden);
+    let brute = 0;
+    for (let i = 0; i < hidden; i++) brute += (b[i] - a[i]) ** 2;
+    const weighted = await outputErrorLoss({ delta, rows: qOut + 2 * kvOut, stats: await statsOf(x, n), rowWeights: w.rows, meanRowWeights: w.meanRows, backend });
+    expect(weighted / brute).toBeCloseTo(1, 3);
+  });
+
+  it("the defaults damp v's token-to-token part by ρ and q/k by ρ·η", async () => {
+    const att = attention();
+    const stats = await statsOf(tokens(64, 21), 64);
+    const bound = await attentionOutputRowWeights({ weights: att, config, stats, concentration: 1, alignment: 1, backend });
+    const damped = await attentionOutputRowWeights({ weights: att, config, stats, concentration: 0.3, alignment: 0.15, backend });
+    for (const r of [0, qOut + 3]) expect(damped.rows[r] / bound.rows[r]).toBeCloseTo(0.045, 9);
+    const v = qOut + kvOut + 7;
+    expect(damped.rows[v] / bound.rows[v]).toBeCloseTo(0.3, 9);
+    expect(damped.meanRows[v] / bound.rows[v]).toBeCloseTo(0.7, 9);
+    expect(damped.meanRows[0]).toBe(0);
   });
 
   it("the attention search under either objective is never worse than round-to-nearest on it", async () => {
