@@ -87,8 +87,8 @@ export async function searchAttentionAwq(params: {
   qkv.set(att.qWeight, 0);
   qkv.set(att.kWeight, qOut * hidden);
   qkv.set(att.vWeight, (qOut + kvOut) * hidden);
-  const rowWeights = (params.objective ?? "block-output") === "block-output" ? (await attentionOutputRowWeights({ weights: att, config, stats: attnStats, backend })).rows : undefined;
-  const qkvSearch = await searchAwqScale({ weight: qkv, rows: qOut + 2 * kvOut, cols: hidden, groupSize, stats: attnStats, rowWeights, backend, signal });
+  const block = (params.objective ?? "block-output") === "block-output" ? await attentionOutputRowWeights({ weights: att, config, stats: attnStats, backend }) : undefined;
+  const qkvSearch = await searchAwqScale({ weight: qkv, rows: qOut + 2 * kvOut, cols: hidden, groupSize, stats: attnStats, rowWeights: block?.rows, meanRowWeights: block?.meanRows, backend, signal });
   const s1 = qkvSearch.scale;
 
   // mean |x| of o_proj's input channel e of KV group g: averaged over the group's query heads
