@@ -7,12 +7,21 @@
 // KL too (their CMMLU figures are in docs/quality.md, same machinery). AWQ is calibrated twice: on the
 // built-in text (the default, general-purpose) and on CMMLU dev prompts (the fixture's own domain).
 // Usage: npm run build && node scripts/awq-fixture-quality.mjs [--json OUT] [--samples N] [--seqlen L]
+//
+// --matrix [--model DIR]: the objective comparison only (no CMMLU accuracy, minutes instead of ~20): on the
+// fixture or another gpt-oss checkpoint with its tokenizer (e.g. a pruned fixture), CMMLU dev calibration,
+// experts kept: RTN and AWQ with each attention objective (block-output, the default, and linear-output,
+// the first version; --objectives picks), with and without clipping. Mean KL vs the model's BF16 GGUF with a 95% interval
+// (from the 512-token sequences: positions within one are correlated, sequences are not), and AWQ − RTN
+// per sequence with a paired 95% interval.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { json: { type: "string" }, samples: { type: "string" }, seqlen: { type: "string" }, "kl-tokens": { type: "string" }, "keep-dir": { type: "string" } } });
+const { values } = parseArgs({
+  options: { json: { type: "string" }, samples: { type: "string" }, seqlen: { type: "string" }, "kl-tokens": { type: "string" }, "keep-dir": { type: "string" }, matrix: { type: "boolean" }, model: { type: "string" }, objectives: { type: "string" } },
+});
 const dist = join(resolve(import.meta.dirname, ".."), "dist", "src");
 const load = (p) => import(join(dist, p));
 const { sharedDir } = await load("util/paths.js");
@@ -32,7 +41,7 @@ const { readSafetensorsHeader } = await load("formats/safetensors/index.js");
 const { machineThreads } = await load("util/threads.js");
 const { cmmluPromptHeader, formatCmmluQuestion } = await load("eval/cmmlu/buildCmmluPrompt.js");
 
-const fixture = join(sharedDir(), "fixtures", "tiny-gpt-oss");
+const fixture = values.model ? resolve(values.model) : join(sharedDir(), "fixtures", "tiny-gpt-oss");
 const dataset = await readCmmluDir({ dir: join(sharedDir(), "cmmlu") });
 const threads = machineThreads();
 const samples = values.samples ? Number(values.samples) : undefined;
@@ -45,7 +54,8 @@ const log = (m) => process.stderr.write(`${m}\n`);
 
 /** The reference prompts' token ids (reference_logits.safetensors: ids.k int32). */
 async function referenceIds() {
-  const path = join(fixture, "reference_logits.safetensors");
+  // a pruned fixture keeps the tokenizer, so the fixture's reference token ids serve it too
+  const path = join(sharedDir(), "fixtures", "tiny-gpt-oss", "reference_logits.safetensors");
   const header = await readSafetensorsHeader({ path });
   const bytes = await readFile(path);
   const ids = [];
@@ -70,6 +80,90 @@ async function cmmluDevCalibration(path) {
   return path;
 }
 
+/**
+ * KL of `model` vs `baseline` per sequence (mean over its positions), and over all positions with a 95%
+ * interval from the sequences (positions within a sequence are correlated; sequences are not).
+ */
+async function perSequenceKl(model, baseline, sequences) {
+  const perSequence = [];
+  for (const s of sequences) perSequence.push((await measureDivergence({ model, baseline, sequences: [s] })).kl.mean);
+  const weights = sequences.map((s) => s.length);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const mean = perSequence.reduce((a, x, i) => a + x * weights[i], 0) / total;
+  // ratio-estimator standard error of a position-weighted mean over independent sequences
+  const n = sequences.length;
+  const wbar = total / n;
+  const variance = perSequence.reduce((a, x, i) => a + (weights[i] * (x - mean)) ** 2, 0) / (n - 1) / (n * wbar * wbar);
+  return { perSequence, mean, ci95: 1.96 * Math.sqrt(variance), positions: total };
+}
+
+/** Mean and 95% interval (normal, n ≥ 30 sequences) of paired differences. */
+function pairedInterval(a, b) {
+  const d = a.map((x, i) => x - b[i]);
+  const mean = d.reduce((s, x) => s + x, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (d.length - 1));
+  const half = (1.96 * sd) / Math.sqrt(d.length);
+  return { mean, lo: mean - half, hi: mean + half };
+}
+
+async function runMatrix() {
+  const baselinePath = join(tmp, "BF16.gguf");
+  await convertCheckpoint({ dir: fixture, outPath: baselinePath, outtype: "bf16" });
+  const calibFile = await cmmluDevCalibration(join(tmp, "cmmlu-dev.jsonl"));
+  const runs = [
+    { name: "RTN", method: "rtn" },
+    { name: "AWQ block-output, clip", method: "awq", objective: "block-output", clip: true },
+    { name: "AWQ block-output, no clip", method: "awq", objective: "block-output", clip: false },
+    { name: "AWQ linear-output (old), clip", method: "awq", objective: "linear-output", clip: true },
+    { name: "AWQ linear-output (old), no clip", method: "awq", objective: "linear-output", clip: false },
+  ].filter((r) => !r.objective || (values.objectives ?? "block-output,linear-output").split(",").includes(r.objective));
+  for (const [i, run] of runs.entries()) {
+    const r = await quantizeAwq({ dir: fixture, outDir: tmp, fileStem: `m${i}`, method: run.method, clip: run.clip, attentionObjective: run.objective, calibFile: run.method === "awq" ? calibFile : undefined, samples, seqlen });
+    run.path = join(tmp, r.ggufFile);
+    run.alphas = r.layers.map((l) => l.scales.map((s) => `${s.group} ${s.alpha.toFixed(2)}`).join(", ")).join("; ");
+    log(`${run.name}: ${run.alphas}`);
+  }
+  const baseline = await loadEvalModel({ path: baselinePath, threads });
+  try {
+    const c = { questions: (await selectCmmluQuestions({ dataset, spec: { rows: parseRowFilter({ text: "i%5!=0" }), perSubject: 20 } })).questions };
+    const planned = await planCmmluQuestions({ model: baseline, dataset, questions: c.questions, shots: 0, method: "continuation" });
+    const groups = new Map();
+    for (const q of planned) groups.set(q.question.subject, [...(groups.get(q.question.subject) ?? []), q.prompt]);
+    const sequences = divergenceSequencesFromPrompts({ groups: [...groups.values()], tokenize: baseline.tokenize, chunkTokens: 512, maxTokens: klTokens });
+    const reference = await referenceIds();
+    for (const run of runs) {
+      const model = await loadEvalModel({ path: run.path, threads });
+      try {
+        run.prompts = await perSequenceKl(model, baseline, sequences);
+        run.reference = await measureDivergence({ model, baseline, sequences: reference });
+        log(`${run.name}: KL ${run.prompts.mean.toExponential(3)} ± ${run.prompts.ci95.toExponential(1)}`);
+      } finally {
+        await model.dispose();
+      }
+    }
+    const rtn = runs[0];
+    const lines = [`model: ${fixture}; CMMLU 0-shot prompts, ${sequences.length} sequences, ${rtn.prompts.positions} positions`, ""];
+    lines.push("| variant | mean KL ± 95% (sequences) | − RTN, paired 95% CI (sequences) | KL reference prompts | α per layer |", "|---|---|---|---|---|");
+    for (const run of runs) {
+      const d = run === rtn ? undefined : pairedInterval(run.prompts.perSequence, rtn.prompts.perSequence);
+      const diff = d ? `${d.mean.toExponential(2)} (${d.lo.toExponential(2)} … ${d.hi.toExponential(2)})${d.hi < 0 ? " better" : d.lo > 0 ? " worse" : " n.s."}` : "–";
+      lines.push(`| ${run.name} | ${run.prompts.mean.toExponential(3)} ± ${run.prompts.ci95.toExponential(1)} | ${diff} | ${run.reference.kl.mean.toExponential(3)} | ${run.alphas ?? "–"} |`);
+    }
+    console.log(lines.join("\n"));
+    if (values.json) await writeFile(values.json, `${JSON.stringify(runs.map(({ path, ...r }) => ({ ...r, reference: r.reference.kl })), null, 2)}\n`);
+  } finally {
+    await baseline.dispose();
+  }
+}
+
+if (values.matrix) {
+  try {
+    await runMatrix();
+  } finally {
+    if (!values["keep-dir"]) await rm(tmp, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 try {
   const baselinePath = join(tmp, "BF16.gguf");
   await convertCheckpoint({ dir: fixture, outPath: baselinePath, outtype: "bf16" });

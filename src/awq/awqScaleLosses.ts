@@ -16,6 +16,10 @@ export async function awqScaleLosses(params: {
   groupSize: number;
   stats: LinearInputStatistics;
   candidates: readonly AwqScaleCandidate[];
+  /** [rows]: weights of the rows' squared errors (outputErrorLoss), default 1. */
+  rowWeights?: Float64Array;
+  /** [rows]: weights of the rows' mean-input errors (outputErrorLoss). */
+  meanRowWeights?: Float64Array;
   backend: MatmulBackend;
   signal?: AbortSignal;
 }): Promise<number[]> {
@@ -36,7 +40,7 @@ export async function awqScaleLosses(params: {
       const o = r * cols;
       for (let c = 0; c < cols; c++) quantized[o + c] = quantized[o + c] / scale[c] - weight[o + c];
     }
-    losses.push(await outputErrorLoss({ delta: quantized, rows, stats, gram32, backend }));
+    losses.push(await outputErrorLoss({ delta: quantized, rows, stats, gram32, rowWeights: params.rowWeights, meanRowWeights: params.meanRowWeights, backend }));
   }
   return losses;
 }

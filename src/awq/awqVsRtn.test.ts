@@ -61,7 +61,9 @@ afterAll(async () => {
 describe("AWQ vs RTN on the fixture (group 32, experts kept, CMMLU dev calibration)", () => {
   it("AWQ's GGUF is closer to BF16 than RTN's on the reference prompts (llama.cpp, mean KL)", () => {
     console.log(`mean KL vs BF16 on the reference prompts: AWQ ${kl.awq.toExponential(3)}, RTN ${kl.rtn.toExponential(3)}`);
-    // docs/quality.md: 6.518e-2 vs 7.819e-2 (ratio 0.834); the search is deterministic, the margin wide
-    expect(kl.awq).toBeLessThan(0.9 * kl.rtn);
+    // docs/quality.md: 7.683e-2 vs 7.819e-2 with the attention-output objective (the first objective's
+    // 6.518e-2 came from weighting q/k/v alike, which lost to RTN on a model it was not tuned on); on these
+    // 494 positions the difference is within noise, the 16384-position comparison is in the script
+    expect(kl.awq).toBeLessThanOrEqual(kl.rtn);
   });
 });

@@ -4,7 +4,9 @@ import type { LinearInputStatistics } from "./linearInputStatistics.js";
 /**
  * Mean squared output error of a weight error ΔW [rows, cols] on the calibration inputs:
  * Σ_tokens ‖ΔW·x‖² / tokens — from the kept rows (‖X·ΔWᵀ‖²) or the Gram matrix (Σ_r Δ_r·G·Δ_rᵀ), through
- * the matmul backend either way. Biases cancel in the difference, so they play no part.
+ * the matmul backend either way. Biases cancel in the difference, so they play no part. With row weights
+ * w, Σ_r w_r·(Δ_r·x)²: the rows' errors in the units of what their outputs feed (the attention block's
+ * output for q/k/v, attentionOutputRowWeights), at the same cost.
  */
 export async function outputErrorLoss(params: {
   delta: Float32Array;
@@ -12,20 +14,46 @@ export async function outputErrorLoss(params: {
   stats: LinearInputStatistics;
   /** The Gram matrix as float32 (converted once per search by the caller), when stats hold one. */
   gram32?: Float32Array;
+  /** [rows]: each row's squared error is multiplied by its weight (default 1). */
+  rowWeights?: Float64Array;
+  /**
+   * [rows]: adds Σ_r m_r·(Δ_r·μ)², μ = Σx / tokens — the error of the mean input alone (what survives an
+   * average over many tokens, e.g. the attention's over its keys); rows with m_r = 0 add nothing.
+   */
+  meanRowWeights?: Float64Array;
   backend: MatmulBackend;
 }): Promise<number> {
-  const { delta, rows, stats, backend } = params;
+  const { delta, rows, stats, backend, rowWeights } = params;
   const { cols, count } = stats;
   if (count === 0) return 0;
+  const meanPart = meanError(delta, rows, cols, stats, params.meanRowWeights);
   if (stats.rows) {
     const y = await backend.matmulBias({ x: stats.rows, n: count, k: cols, weight: delta, m: rows });
     let sum = 0;
-    for (let i = 0; i < y.length; i++) sum += y[i] * y[i];
-    return sum / count;
+    if (rowWeights) for (let i = 0; i < y.length; i++) sum += rowWeights[i % rows] * y[i] * y[i];
+    else for (let i = 0; i < y.length; i++) sum += y[i] * y[i];
+    return sum / count + meanPart;
   }
   const gram = params.gram32 ?? Float32Array.from(stats.gram!);
   const product = await backend.matmulBias({ x: delta, n: rows, k: cols, weight: gram, m: cols });
   let sum = 0;
-  for (let i = 0; i < product.length; i++) sum += product[i] * delta[i];
-  return sum / count;
+  for (let r = 0; r < rows; r++) {
+    let row = 0;
+    for (let i = r * cols; i < (r + 1) * cols; i++) row += product[i] * delta[i];
+    sum += rowWeights ? rowWeights[r] * row : row;
+  }
+  return sum / count + meanPart;
+}
+
+function meanError(delta: Float32Array, rows: number, cols: number, stats: LinearInputStatistics, weights?: Float64Array): number {
+  if (!weights) return 0;
+  let sum = 0;
+  for (let r = 0; r < rows; r++) {
+    if (weights[r] === 0) continue;
+    let e = 0;
+    for (let c = 0; c < cols; c++) e += delta[r * cols + c] * stats.sum[c];
+    e /= stats.count;
+    sum += weights[r] * e * e;
+  }
+  return sum;
 }

@@ -17,6 +17,7 @@ import { checkAwqInput } from "./checkAwqInput.js";
 import { createAwqCheckpointWriter } from "./createAwqCheckpointWriter.js";
 import { searchGptOssAwq } from "./searchGptOssAwq.js";
 import { searchGptOssAwqFromStatistics } from "./searchGptOssAwqFromStatistics.js";
+import type { AttentionAwqObjective } from "./searchAttentionAwq.js";
 import { writeAwqGguf, type WriteAwqGgufResult } from "./writeAwqGguf.js";
 
 export const AWQ_DEFAULT_SAMPLES = 16;
@@ -35,6 +36,8 @@ export interface QuantizeAwqParams {
   method?: AwqMethod;
   /** AWQ's clipping search after the scale search (default true). */
   clip?: boolean;
+  /** The attention q/k/v search's objective (default block-output; linear-output is the first version, kept for comparisons). */
+  attentionObjective?: AttentionAwqObjective;
   /** Calibration text file (.txt, .jsonl, .json); default the built-in set. */
   calibFile?: string;
   samples?: number;
@@ -156,6 +159,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
             groupSize,
             experts,
             clip,
+            attentionObjective: params.attentionObjective,
             backend,
             signal: params.signal,
             onProgress: params.onProgress,
@@ -171,6 +175,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
           experts,
           method,
           clip,
+          attentionObjective: params.attentionObjective,
           backend,
           expertPrecision: params.expertPrecision,
           signal: params.signal,

@@ -3,6 +3,7 @@ import type { GptOssLayerWeights } from "../calib/gptOssWeights.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import type { AwqGemmTensors } from "./awqGemmLayout.js";
 import type { AwqClipReport, AwqScaleReport } from "./awqTypes.js";
+import { attentionOutputRowWeights } from "./attentionOutputRowWeights.js";
 import { gramDiagonalBlocks } from "./gramDiagonalBlocks.js";
 import type { LinearInputStatistics } from "./linearInputStatistics.js";
 import { packAwqGemm } from "./packAwqGemm.js";
@@ -24,10 +25,17 @@ export interface AttentionAwqResult {
   clipping: AwqClipReport[];
 }
 
+/** What the q/k/v scale search minimises. */
+export type AttentionAwqObjective = "block-output" | "linear-output";
+
 /**
  * AWQ for one layer's attention, from the statistics of its two inputs:
  * - q/k/v_proj share the input_layernorm output: one scale s₁ for the three, folded as
- *   input_layernorm.weight / s₁ and W·diag(s₁);
+ *   input_layernorm.weight / s₁ and W·diag(s₁). Objective block-output (the default): each row's error
+ *   weighted by what it does to the attention block's output (attentionOutputRowWeights: q/k rows
+ *   through the softmax, v rows through o_proj), as AutoAWQ measures at module2inspect's output — q, k
+ *   and v weighted alike (linear-output, the first version) lost to round-to-nearest on models the
+ *   method was not tuned on;
  * - o_proj's input is the attention output, linear in v: its scale s₂ folds into v_proj's rows and
  *   bias (÷ s₂) and o_proj's columns (× s₂). Query heads read the KV head of their group (GQA), so s₂
  *   must be the same for the channel e of every head of a group: it is built from mean|x| averaged
@@ -43,6 +51,8 @@ export async function searchAttentionAwq(params: {
   method: "awq" | "rtn";
   /** Run the clipping search (default true). */
   clip?: boolean;
+  /** The q/k/v search's objective (default block-output). */
+  objective?: AttentionAwqObjective;
   attnStats?: LinearInputStatistics;
   oStats?: LinearInputStatistics;
   backend: MatmulBackend;
@@ -77,7 +87,8 @@ export async function searchAttentionAwq(params: {
   qkv.set(att.qWeight, 0);
   qkv.set(att.kWeight, qOut * hidden);
   qkv.set(att.vWeight, (qOut + kvOut) * hidden);
-  const qkvSearch = await searchAwqScale({ weight: qkv, rows: qOut + 2 * kvOut, cols: hidden, groupSize, stats: attnStats, backend, signal });
+  const block = (params.objective ?? "block-output") === "block-output" ? await attentionOutputRowWeights({ weights: att, config, stats: attnStats, backend }) : undefined;
+  const qkvSearch = await searchAwqScale({ weight: qkv, rows: qOut + 2 * kvOut, cols: hidden, groupSize, stats: attnStats, rowWeights: block?.rows, meanRowWeights: block?.meanRows, backend, signal });
   const s1 = qkvSearch.scale;
 
   // mean |x| of o_proj's input channel e of KV group g: averaged over the group's query heads

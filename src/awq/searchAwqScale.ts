@@ -28,6 +28,10 @@ export async function searchAwqScale(params: {
   /** Per-channel mean |x| the scales are built from; default the statistics' own (GQA passes one shared per KV group). */
   meanAbs?: Float32Array | Float64Array;
   grid?: number;
+  /** [rows]: weights of the rows' squared errors, default 1 (see outputErrorLoss). */
+  rowWeights?: Float64Array;
+  /** [rows]: weights of the rows' mean-input errors (outputErrorLoss). */
+  meanRowWeights?: Float64Array;
   backend: MatmulBackend;
   signal?: AbortSignal;
 }): Promise<AwqScaleSearch> {

@@ -12,7 +12,7 @@ import { gramDiagonalBlocks } from "./gramDiagonalBlocks.js";
 import { createLinearInputStatistics } from "./linearInputStatistics.js";
 import { packAwqGemm } from "./packAwqGemm.js";
 import { quantizeAwqGroups } from "./quantizeAwqGroups.js";
-import { searchAttentionAwq } from "./searchAttentionAwq.js";
+import { type AttentionAwqObjective, searchAttentionAwq } from "./searchAttentionAwq.js";
 import { searchAwqClip } from "./searchAwqClip.js";
 
 export interface SearchGptOssAwqParams {
@@ -26,6 +26,8 @@ export interface SearchGptOssAwqParams {
   method: AwqMethod;
   /** AWQ's clipping search after the scale search (default true; rtn never clips). */
   clip?: boolean;
+  /** The attention q/k/v search's objective (searchAttentionAwq; default block-output). */
+  attentionObjective?: AttentionAwqObjective;
   backend: MatmulBackend;
   /** How the calibration forward pass runs the experts (runGptOss); default bf16, as transformers. */
   expertPrecision?: "bf16" | "f32";
@@ -177,7 +179,7 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
       async onRouting(event) {
         signal?.throwIfAborted();
         await timed(async () => {
-          attention = await searchAttentionAwq({ weights: layerWeights!, config, groupSize, method: "awq", clip, attnStats, oStats, backend, where: params.dir, signal });
+          attention = await searchAttentionAwq({ weights: layerWeights!, config, groupSize, method: "awq", clip, objective: params.attentionObjective, attnStats, oStats, backend, where: params.dir, signal });
           attnStats = createLinearInputStatistics({ cols: hidden });
           oStats = createLinearInputStatistics({ cols: config.nHeads * config.headDim });
           if (params.experts !== "awq") return;

@@ -34,7 +34,7 @@ import { gramDiagonalBlocks } from "./gramDiagonalBlocks.js";
 import { createLinearInputStatistics, type LinearInputStatistics } from "./linearInputStatistics.js";
 import { packAwqGemm } from "./packAwqGemm.js";
 import { quantizeAwqGroups } from "./quantizeAwqGroups.js";
-import { searchAttentionAwq } from "./searchAttentionAwq.js";
+import { type AttentionAwqObjective, searchAttentionAwq } from "./searchAttentionAwq.js";
 import { searchAwqClip } from "./searchAwqClip.js";
 
 export interface SearchGptOssAwqFromStatisticsParams {
@@ -48,6 +48,8 @@ export interface SearchGptOssAwqFromStatisticsParams {
   experts: AwqExpertPolicy;
   /** AWQ's clipping search after the scale search (default true). */
   clip?: boolean;
+  /** The q/k/v scale search objective (searchAttentionAwq's default when absent). */
+  attentionObjective?: AttentionAwqObjective;
   backend: MatmulBackend;
   /** Bytes the accumulated statistics may take (default a quarter of the machine's memory). */
   memoryBudgetBytes?: number;
@@ -163,7 +165,7 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
       for (const layer of window) {
         signal?.throwIfAborted();
         const t1 = performance.now();
-        const result = await searchLayer({ layer, stats: stats.get(layer)!, weights, tokens, groupSize, clip, expertsAwq, backend, where: params.dir, signal });
+        const result = await searchLayer({ layer, stats: stats.get(layer)!, weights, tokens, groupSize, clip, objective: params.attentionObjective, expertsAwq, backend, where: params.dir, signal });
         stats.delete(layer);
         const dt = (performance.now() - t1) / 1000;
         searchSeconds += dt;
@@ -186,6 +188,7 @@ async function searchLayer(params: {
   tokens: number;
   groupSize: number;
   clip: boolean;
+  objective?: AttentionAwqObjective;
   expertsAwq: boolean;
   backend: MatmulBackend;
   where: string;
@@ -195,7 +198,7 @@ async function searchLayer(params: {
   const config = weights.config;
   const { hidden, expertFfn: ffn, nExperts } = config;
   const lw = await weights.layer(layer);
-  const att = await searchAttentionAwq({ weights: lw, config, groupSize, method: "awq", clip, attnStats: stats.attn, oStats: stats.o, backend, where: params.where, signal });
+  const att = await searchAttentionAwq({ weights: lw, config, groupSize, method: "awq", clip, objective: params.objective, attnStats: stats.attn, oStats: stats.o, backend, where: params.where, signal });
   const linears = new Map<string, AwqGemmTensors>();
   const folded = new Map<string, Float32Array>();
   for (const [name, tensors] of att.linears) linears.set(`${attnPrefix(layer)}.${name}`, tensors);
