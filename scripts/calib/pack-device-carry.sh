@@ -22,13 +22,7 @@ cp -r "$O/package.json" "$O/dist" "$O/lib" "$NM/onnxruntime-node/"
 cp "$O/bin/napi-v6/linux/x64/onnxruntime_binding.node" "$NM/onnxruntime-node/bin/napi-v6/linux/x64/"
 xz -T2 -6 -c "$O/bin/napi-v6/linux/x64/libonnxruntime.so.1" > "$C/libonnxruntime.so.1.xz"
 
-# llama.cpp source: the bundle node-llama-cpp ships, without the other backends, tests, docs and models
-W=$(mktemp -d)
-git clone -q node_modules/node-llama-cpp/llama/gitRelease.bundle "$W/llama.cpp"
-mkdir "$W/pruned" "$W/pruned/scripts"
-(cd "$W/llama.cpp" && cp -r CMakeLists.txt cmake ggml src include common tools vendor licenses LICENSE "$W/pruned/" && cp scripts/ui-assets.cmake "$W/pruned/scripts/")
-rm -rf "$W/pruned/ggml/src/"ggml-{vulkan,sycl,metal,opencl,cann,musa,hip,webgpu,zdnn,kompute,hexagon,openvino}
-sed -i "s/set(BUILD_COMMIT \"unknown\")/set(BUILD_COMMIT \"$(git -C "$W/llama.cpp" rev-parse --short HEAD)\")/" "$W/pruned/cmake/build-info.cmake"
-tar -C "$W/pruned" -cf - . | xz -T2 -6 > "$C/llama-src.tar.xz"
-rm -rf "$W"
+# llama.cpp source: the bundle node-llama-cpp ships, pruned (scripts/lib/pack-llama-src.sh)
+. scripts/lib/pack-llama-src.sh
+pack_llama_src "$C/llama-src.tar.xz"
 du -sh "$C" dist

@@ -24,14 +24,7 @@ for f in _nlcBuildMetadata.json libggml-base.so libggml.v0.4.0.so libllama.v0.4.
   cp "$P/bins/linux-x64/$f" "$NM/@node-llama-cpp/linux-x64/bins/linux-x64/"
 done
 
-# llama.cpp source: the bundle node-llama-cpp ships, without the other backends, tests, docs and models
-W=$(mktemp -d)
-git clone -q node_modules/node-llama-cpp/llama/gitRelease.bundle "$W/llama.cpp"
-mkdir "$W/pruned" "$W/pruned/scripts"
-(cd "$W/llama.cpp" && cp -r CMakeLists.txt cmake ggml src include common tools vendor licenses LICENSE "$W/pruned/" && cp scripts/ui-assets.cmake "$W/pruned/scripts/")
-rm -rf "$W/pruned/ggml/src/"ggml-{vulkan,sycl,metal,opencl,cann,musa,hip,webgpu,zdnn,kompute,hexagon,openvino}
-# no .git there: record the bundle's commit for `llama-server --version`
-sed -i "s/set(BUILD_COMMIT \"unknown\")/set(BUILD_COMMIT \"$(git -C "$W/llama.cpp" rev-parse --short HEAD)\")/" "$W/pruned/cmake/build-info.cmake"
-tar -C "$W/pruned" -cf - . | xz -T2 -6 > "$C/llama-src.tar.xz"
-rm -rf "$W"
+# llama.cpp source: the bundle node-llama-cpp ships, pruned (scripts/lib/pack-llama-src.sh)
+. scripts/lib/pack-llama-src.sh
+pack_llama_src "$C/llama-src.tar.xz"
 du -sh "$C" dist

@@ -2,18 +2,16 @@ import type { GptOssExpertWeights, GptOssLayerWeights, GptOssWeightProvider } fr
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import { openGptOssWeights } from "../calib/openGptOssWeights.js";
 import { runGptOss } from "../calib/runGptOss.js";
+import { accumulateExpertAwq } from "./accumulateExpertAwq.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
 import type { AwqGemmTensors } from "./awqGemmLayout.js";
 import { awqScaleCandidates } from "./awqScaleCandidates.js";
-import { awqScaleLosses } from "./awqScaleLosses.js";
 import type { AwqClipReport, AwqExpertPolicy, AwqLayerResult, AwqMethod, AwqProgress, AwqScaleReport } from "./awqTypes.js";
 import { finishGptOssMoeAwq, type MoeAwqState } from "./finishGptOssMoeAwq.js";
-import { gramDiagonalBlocks } from "./gramDiagonalBlocks.js";
 import { createLinearInputStatistics } from "./linearInputStatistics.js";
 import { packAwqGemm } from "./packAwqGemm.js";
 import { quantizeAwqGroups } from "./quantizeAwqGroups.js";
 import { type AttentionAwqObjective, searchAttentionAwq } from "./searchAttentionAwq.js";
-import { searchAwqClip } from "./searchAwqClip.js";
 
 export interface SearchGptOssAwqParams {
   dir: string;
@@ -141,23 +139,7 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
   const finishExpert = async (layer: number, expert: number) => {
     const state = moe!;
     if (!lastExpert || lastExpert.layer !== layer || lastExpert.expert !== expert) throw new Error(`awq: expert ${layer}/${expert} weights not at hand`);
-    const ew = lastExpert.weights;
-    const input = state.input.get(expert)!;
-    const losses = await awqScaleLosses({ weight: ew.gateUp, rows: 2 * ffn, cols: hidden, groupSize, stats: input, candidates: state.candidates, backend, signal });
-    losses.forEach((l, i) => { state.losses[i] += l; });
-    state.gateUpBlocks.set(expert, gramDiagonalBlocks({ stats: input, groupSize }));
-    state.input.delete(expert);
-    const downStats = state.downInput.get(expert)!;
-    state.downInput.delete(expert);
-    if (!clip) {
-      state.down.set(expert, { tensors: quantizeLinear(ew.down, hidden, ffn, groupSize) });
-      return;
-    }
-    const downClip = searchAwqClip({ weight: ew.down, rows: hidden, cols: ffn, groupSize, blocks: gramDiagonalBlocks({ stats: downStats, groupSize }), signal });
-    state.down.set(expert, {
-      tensors: quantizeLinear(ew.down, hidden, ffn, groupSize, downClip.clipMax),
-      clip: { linear: "down_proj", lossBefore: downClip.lossBefore, lossAfter: downClip.lossAfter, clippedGroups: downClip.clippedGroups, groups: downClip.clipMax.length },
-    });
+    await accumulateExpertAwq({ state, expert, weights: lastExpert.weights, hidden, ffn, groupSize, clip, backend, signal });
   };
 
   const result = await runGptOss({

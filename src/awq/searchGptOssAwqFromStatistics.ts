@@ -24,18 +24,14 @@ import { formatLlamaProgress } from "../calib/llama/formatLlamaProgress.js";
 import { type LlamaCalibField, runLlamaGptOss } from "../calib/llama/runLlamaGptOss.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import { openGptOssWeights } from "../calib/openGptOssWeights.js";
+import { accumulateExpertAwq } from "./accumulateExpertAwq.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
 import type { AwqGemmTensors } from "./awqGemmLayout.js";
 import { awqScaleCandidates } from "./awqScaleCandidates.js";
-import { awqScaleLosses } from "./awqScaleLosses.js";
 import type { AwqClipReport, AwqExpertPolicy, AwqLayerResult, AwqProgress, AwqScaleReport } from "./awqTypes.js";
 import { finishGptOssMoeAwq, type MoeAwqState } from "./finishGptOssMoeAwq.js";
-import { gramDiagonalBlocks } from "./gramDiagonalBlocks.js";
 import { createLinearInputStatistics, type LinearInputStatistics } from "./linearInputStatistics.js";
-import { packAwqGemm } from "./packAwqGemm.js";
-import { quantizeAwqGroups } from "./quantizeAwqGroups.js";
 import { type AttentionAwqObjective, searchAttentionAwq } from "./searchAttentionAwq.js";
-import { searchAwqClip } from "./searchAwqClip.js";
 
 export interface SearchGptOssAwqFromStatisticsParams {
   dir: string;
@@ -219,27 +215,11 @@ async function searchLayer(params: {
       gateUpBlocks: new Map(),
       down: new Map(),
     };
-    // as finishExpert in searchGptOssAwq: the experts' output errors per candidate, their Gram blocks, down_proj's clipping
     for (let e = 0; e < nExperts; e++) {
       const input = state.input.get(e);
       if (!input) continue;
       signal?.throwIfAborted();
-      const ew = await weights.expert(layer, e);
-      const losses = await awqScaleLosses({ weight: ew.gateUp, rows: 2 * ffn, cols: hidden, groupSize, stats: input, candidates, backend, signal });
-      losses.forEach((l, i) => { state.losses[i] += l; });
-      state.gateUpBlocks.set(e, gramDiagonalBlocks({ stats: input, groupSize }));
-      state.input.delete(e);
-      const downStats = state.downInput.get(e)!;
-      state.downInput.delete(e);
-      if (!clip) {
-        state.down.set(e, { tensors: packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.down, rows: hidden, cols: ffn, groupSize }) }) });
-        continue;
-      }
-      const downClip = searchAwqClip({ weight: ew.down, rows: hidden, cols: ffn, groupSize, blocks: gramDiagonalBlocks({ stats: downStats, groupSize }), signal });
-      state.down.set(e, {
-        tensors: packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.down, rows: hidden, cols: ffn, groupSize, clipMax: downClip.clipMax }) }),
-        clip: { linear: "down_proj", lossBefore: downClip.lossBefore, lossAfter: downClip.lossAfter, clippedGroups: downClip.clippedGroups, groups: downClip.clipMax.length },
-      });
+      await accumulateExpertAwq({ state, expert: e, weights: await weights.expert(layer, e), hidden, ffn, groupSize, clip, backend, signal });
     }
     const moe = await finishGptOssMoeAwq({ layer, state, weights, lw, config, groupSize, clip, signal });
     for (const [name, tensors] of moe.linears) linears.set(name, tensors);

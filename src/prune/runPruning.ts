@@ -100,39 +100,28 @@ export async function runPruning(params: {
     log(`calibration: ${calibration.sequences.length} sequences, ${tokens} tokens (${calibration.description})`);
   }
   const engine = request.engine ?? "llama";
+  // what both engines' runs share; only how the calibration forward runs differs
+  const common = {
+    dir,
+    outDir: params.outDir,
+    plan,
+    expertScore: request.score,
+    headScore: request.headScore,
+    calibration,
+    biasCompensation: request.biasCompensation,
+    seed: request.seed,
+    onProgress: params.onProgress,
+    signal: params.signal,
+  };
   if (calibration && engine === "llama") {
     return withCalibrationGguf({ dir, ggufPath: request.gguf, besideDir: dirname(params.outDir), signal: params.signal, log }, async (ggufPath) => {
-      const { report } = await pruneCheckpoint({
-        dir,
-        outDir: params.outDir,
-        plan,
-        expertScore: request.score,
-        headScore: request.headScore,
-        calibration,
-        biasCompensation: request.biasCompensation,
-        seed: request.seed,
-        engine: { kind: "llama", ggufPath, threads: params.threads ?? machineThreads() },
-        onProgress: params.onProgress,
-        signal: params.signal,
-      });
+      const { report } = await pruneCheckpoint({ ...common, engine: { kind: "llama", ggufPath, threads: params.threads ?? machineThreads() } });
       return report;
     });
   }
   const backend = calibration ? await createBackend(request.backend ?? "ort", params.threads, log) : undefined;
   try {
-    const { report } = await pruneCheckpoint({
-      dir,
-      outDir: params.outDir,
-      plan,
-      expertScore: request.score,
-      headScore: request.headScore,
-      calibration,
-      biasCompensation: request.biasCompensation,
-      seed: request.seed,
-      backend,
-      onProgress: params.onProgress,
-      signal: params.signal,
-    });
+    const { report } = await pruneCheckpoint({ ...common, backend });
     return report;
   } finally {
     await backend?.dispose();
