@@ -66,6 +66,26 @@ export async function benchFullSizeCalibration(): Promise<void> {
   rows.push({ label: "anchor: node-llama-cpp prompt processing, 16 × 512 tokens", tokens: 8192, m: anchor, load: l0 });
   log(`anchor: ${fmtS(anchor.wallSeconds)}`);
 
+  const write = async (): Promise<void> => {
+    const anchorTps = 8192 / anchor.wallSeconds;
+    const text = [
+      "## Calibration at full size (llama engine)",
+      "",
+      `Synthetic gpt-oss-20b (real shapes, 13.8 GB checkpoint; BF16 GGUF with MXFP4 experts, passed with --gguf), ${threads} threads, CPU only. ` +
+        "Each row is one whole process (wall time includes loading the model: the GGUF is mmapped, so peak RSS counts the model pages it touched). " +
+        "Load average (1 min) at each start is given: other jobs shared this machine's cores.",
+      "",
+      table(
+        ["run", "tokens", "wall", "CPU", "peak RSS", "tokens/s (whole run)", "vs anchor", "load"],
+        rows.map((r) => [r.label, r.tokens.toLocaleString("en-US"), fmtS(r.m.wallSeconds), fmtS(r.m.cpuSeconds), fmtGiB(r.m.peakRssBytes), (r.tokens / r.m.wallSeconds).toFixed(1), `${(r.m.wallSeconds / (r.tokens / anchorTps)).toFixed(2)}×`, r.load]),
+      ),
+      "",
+      "Reproduce: `npm run bench -- full-size-calibration` (OSS_PREP_BENCH_AWQ128=1 adds 128 × 512).",
+    ].join("\n");
+    await writeBenchSection("full-size-calibration", text);
+  };
+  await write();
+
   const out = join(dir, "calib-out");
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
@@ -93,23 +113,9 @@ export async function benchFullSizeCalibration(): Promise<void> {
     const l = load();
     const m = await measureCli(run.args);
     rows.push({ label: run.label, tokens: run.tokens, m, load: l });
-    log(`${run.label}: ${fmtS(m.wallSeconds)} wall, ${fmtGiB(m.peakRssBytes)} peak RSS`);
+    log(`${run.label}: ${fmtS(m.wallSeconds)} wall, ${fmtS(m.cpuSeconds)} CPU, ${fmtGiB(m.peakRssBytes)} peak RSS`);
+    await write();
   }
 
-  const anchorTps = 8192 / anchor.wallSeconds;
-  const text = [
-    "## Calibration at full size (llama engine)",
-    "",
-    `Synthetic gpt-oss-20b (real shapes, 13.8 GB checkpoint; BF16 GGUF with MXFP4 experts, passed with --gguf), ${threads} threads, CPU only. ` +
-      "Each row is one whole process (wall time includes loading the model: the GGUF is mmapped, so peak RSS counts the model pages it touched). " +
-      "Load average (1 min) at each start is given: other jobs shared this machine's cores.",
-    "",
-    table(
-      ["run", "tokens", "wall", "CPU", "peak RSS", "tokens/s (whole run)", "vs anchor", "load"],
-      rows.map((r) => [r.label, r.tokens.toLocaleString("en-US"), fmtS(r.m.wallSeconds), fmtS(r.m.cpuSeconds), fmtGiB(r.m.peakRssBytes), (r.tokens / r.m.wallSeconds).toFixed(1), `${(r.m.wallSeconds / (r.tokens / anchorTps)).toFixed(2)}×`, r.load]),
-    ),
-    "",
-    "Reproduce: `npm run bench -- full-size-calibration` (OSS_PREP_BENCH_AWQ128=1 adds 128 × 512).",
-  ].join("\n");
-  await writeBenchSection("full-size-calibration", text);
 }
+
