@@ -4,9 +4,10 @@ import { openGptOssWeights } from "../calib/openGptOssWeights.js";
 import { runGptOss } from "../calib/runGptOss.js";
 import { accumulateExpertAwq } from "./accumulateExpertAwq.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
+import { attentionLayerOutputs } from "./attentionLayerOutputs.js";
 import type { AwqGemmTensors } from "./awqGemmLayout.js";
 import { awqScaleCandidates } from "./awqScaleCandidates.js";
-import type { AwqClipReport, AwqExpertPolicy, AwqLayerResult, AwqMethod, AwqProgress, AwqScaleReport } from "./awqTypes.js";
+import type { AwqExpertPolicy, AwqLayerResult, AwqMethod, AwqProgress, } from "./awqTypes.js";
 import { finishGptOssMoeAwq, type MoeAwqState } from "./finishGptOssMoeAwq.js";
 import { createLinearInputStatistics } from "./linearInputStatistics.js";
 import { packAwqGemm } from "./packAwqGemm.js";
@@ -194,14 +195,8 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
         signal?.throwIfAborted();
         const layer = event.layer;
         const layerResult = await timed(async (): Promise<AwqLayerResult> => {
-          const linears = new Map<string, AwqGemmTensors>();
-          const folded = new Map<string, Float32Array>();
           const att = attention!;
-          for (const [name, tensors] of att.linears) linears.set(`${attnPrefix(layer)}.${name}`, tensors);
-          folded.set(`model.layers.${layer}.input_layernorm.weight`, att.inputNorm!);
-          folded.set(`${attnPrefix(layer)}.v_proj.bias`, att.vBias!);
-          const scales: AwqScaleReport[] = [...att.scales];
-          const clipping: AwqClipReport[] = [...att.clipping];
+          const { linears, folded, scales, clipping } = attentionLayerOutputs({ layer, attention: att });
           let mlpScale: Float32Array | undefined;
           if (params.experts === "awq") {
             const moeResult = await finishGptOssMoeAwq({ layer, state: moe!, weights: base, lw: layerWeights!, config, groupSize, clip, signal });

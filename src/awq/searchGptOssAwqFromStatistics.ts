@@ -26,9 +26,9 @@ import type { MatmulBackend } from "../calib/matmulBackend.js";
 import { openGptOssWeights } from "../calib/openGptOssWeights.js";
 import { accumulateExpertAwq } from "./accumulateExpertAwq.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
-import type { AwqGemmTensors } from "./awqGemmLayout.js";
+import { attentionLayerOutputs } from "./attentionLayerOutputs.js";
 import { awqScaleCandidates } from "./awqScaleCandidates.js";
-import type { AwqClipReport, AwqExpertPolicy, AwqLayerResult, AwqProgress, AwqScaleReport } from "./awqTypes.js";
+import type { AwqExpertPolicy, AwqLayerResult, AwqProgress, } from "./awqTypes.js";
 import { finishGptOssMoeAwq, type MoeAwqState } from "./finishGptOssMoeAwq.js";
 import { createLinearInputStatistics, type LinearInputStatistics } from "./linearInputStatistics.js";
 import { type AttentionAwqObjective, searchAttentionAwq } from "./searchAttentionAwq.js";
@@ -75,7 +75,6 @@ interface LayerStatistics {
   expertDownInput: Map<number, LinearInputStatistics>;
 }
 
-const attnPrefix = (layer: number) => `model.layers.${layer}.self_attn`;
 
 export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromStatisticsParams): Promise<SearchGptOssAwqFromStatisticsResult> {
   const { backend, groupSize, signal } = params;
@@ -195,13 +194,7 @@ async function searchLayer(params: {
   const { hidden, expertFfn: ffn, nExperts } = config;
   const lw = await weights.layer(layer);
   const att = await searchAttentionAwq({ weights: lw, config, groupSize, method: "awq", clip, objective: params.objective, attnStats: stats.attn, oStats: stats.o, backend, where: params.where, signal });
-  const linears = new Map<string, AwqGemmTensors>();
-  const folded = new Map<string, Float32Array>();
-  for (const [name, tensors] of att.linears) linears.set(`${attnPrefix(layer)}.${name}`, tensors);
-  folded.set(`model.layers.${layer}.input_layernorm.weight`, att.inputNorm!);
-  folded.set(`${attnPrefix(layer)}.v_proj.bias`, att.vBias!);
-  const scales: AwqScaleReport[] = [...att.scales];
-  const clipping: AwqClipReport[] = [...att.clipping];
+  const { linears, folded, scales, clipping } = attentionLayerOutputs({ layer, attention: att });
   let mlpScale: Float32Array | undefined;
   if (params.expertsAwq) {
     const candidates = awqScaleCandidates({ meanAbs: stats.mlpSumAbs.map((v) => v / params.tokens) });
