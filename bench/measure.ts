@@ -8,6 +8,9 @@ export interface Measurement {
   wallSeconds: number;
   cpuSeconds: number;
   peakRssBytes: number;
+  /** Peaks of RssAnon and RssFile (/proc/self/status, sampled by bench/probe.ts). */
+  peakRssAnonBytes?: number;
+  peakRssFileBytes?: number;
   bytesRead?: number;
   bytesWritten?: number;
   storageBytesRead?: number;

@@ -4,12 +4,13 @@
  * - the anchor: node-llama-cpp's plain prompt processing of the same calibration tokens on the same
  *   BF16 GGUF (the calibration forward's physical floor on this machine);
  * - `oss-prep prune` (REAP + FLAP) on 8,192 calibration tokens;
- * - `oss-prep awq` at 16 × 512 (and 128 × 512 with OSS_PREP_BENCH_AWQ128=1: ~1 h here).
+ * - `oss-prep awq` at 16 × 512 and 128 × 512 (~1.5 h here: only when OSS_PREP_BENCH_ROWS names it).
  * The BF16 GGUF is passed with --gguf so every run calibrates the same file (the conversion, 60 s, is
  * measured by the full-size suite). Needs the checkpoint and GGUF of the full-size suite (or writes them).
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { BUILTIN_CALIBRATION_DOCUMENTS, BUILTIN_CALIBRATION_NAME } from "../../src/calib/data/builtinCalibrationText.js";
@@ -27,17 +28,29 @@ function log(message: string): void {
 }
 
 interface Row {
+  id: RowId;
   label: string;
   tokens: number;
   m: Measurement;
-  /** Seconds of the calibration forward alone, when the run reports it. */
-  forwardSeconds?: number;
   load: string;
+  /** When and at which commit it was measured (rows of earlier runs are kept). */
+  date: string;
+  commit: string;
 }
 
+const ROW_IDS = ["anchor", "prune", "awq-16", "awq-128"] as const;
+type RowId = (typeof ROW_IDS)[number];
+
+/**
+ * OSS_PREP_BENCH_ROWS picks the runs (default anchor,prune,awq-16; awq-128 takes ~1.5 h here). Each
+ * row is stored in .bench/full-size-calibration.json with its date and commit, and the section shows
+ * every stored row, so a partial rerun keeps the others (and says when each was measured).
+ */
 export async function benchFullSizeCalibration(): Promise<void> {
   const dir = process.env.OSS_PREP_BENCH_DIR ?? join(packageRoot(), ".bench");
   await mkdir(dir, { recursive: true });
+  const wanted = (process.env.OSS_PREP_BENCH_ROWS ?? "anchor,prune,awq-16").split(",").map((r) => r.trim());
+  for (const id of wanted) if (!(ROW_IDS as readonly string[]).includes(id)) throw new Error(`OSS_PREP_BENCH_ROWS: unknown row ${id} (expected ${ROW_IDS.join(", ")})`);
   const synth = process.env.OSS_PREP_BENCH_SYNTH ?? join(dir, "synth-gpt-oss-20b");
   if (!existsSync(synth)) {
     log("writing the synthetic checkpoint (13.8 GB)…");
@@ -50,7 +63,9 @@ export async function benchFullSizeCalibration(): Promise<void> {
   }
   const threads = availableParallelism();
   const load = () => loadavg()[0].toFixed(1);
-  const rows: Row[] = [];
+  const store = join(dir, "full-size-calibration.json");
+  const rows = new Map<RowId, Row>(existsSync(store) ? (JSON.parse(await readFile(store, "utf8")) as Row[]).map((r) => [r.id, r]) : []);
+  const commit = gitCommit();
 
   // the anchor's tokens: the 16 × 512 sequences AWQ calibrates on by default (built-in text)
   const tokenize = await readByteLevelBpeEncoder({ dir: synth });
@@ -60,62 +75,81 @@ export async function benchFullSizeCalibration(): Promise<void> {
   const calibText = join(dir, "calibration.txt");
   await writeFile(calibText, Array(8).fill(BUILTIN_CALIBRATION_DOCUMENTS.join("\n\n")).join("\n\n"));
 
-  log("anchor: node-llama-cpp prompt processing of 16 × 512 tokens…");
-  const l0 = load();
-  const anchor = await measureCli(["--prompt-anchor", gguf, sequencesFile, String(threads)]);
-  rows.push({ label: "anchor: node-llama-cpp prompt processing, 16 × 512 tokens", tokens: 8192, m: anchor, load: l0 });
-  log(`anchor: ${fmtS(anchor.wallSeconds)}`);
-
   const write = async (): Promise<void> => {
-    const anchorTps = 8192 / anchor.wallSeconds;
+    await writeFile(store, JSON.stringify([...rows.values()], null, 1));
+    const anchor = rows.get("anchor");
+    const anchorTps = anchor ? anchor.tokens / anchor.m.wallSeconds : undefined;
+    const ordered = ROW_IDS.flatMap((id) => (rows.has(id) ? [rows.get(id)!] : []));
+    const rss = (m: Measurement) => (m.peakRssAnonBytes !== undefined ? `${fmtGiB(m.peakRssBytes)} (${fmtGiB(m.peakRssAnonBytes)} + ${fmtGiB(m.peakRssFileBytes ?? 0)})` : fmtGiB(m.peakRssBytes));
     const text = [
       "## Calibration at full size (llama engine)",
       "",
       `Synthetic gpt-oss-20b (real shapes, 13.8 GB checkpoint; BF16 GGUF with MXFP4 experts, passed with --gguf), ${threads} threads, CPU only. ` +
-        "Each row is one whole process (wall time includes loading the model: the GGUF is mmapped, so peak RSS counts the model pages it touched). " +
-        "Load average (1 min) at each start is given: other jobs shared this machine's cores.",
+        "Each row is one whole process (wall time includes loading the model). Peak RSS is getrusage's maxRSS, with the peaks of its two parts when sampled " +
+        "(anonymous: what the process allocated; file: pages of the mmapped GGUF and of read files, shared and reclaimable). " +
+        "Load average (1 min) at each start is given: other jobs shared this machine's cores. Rows of different runs say when they were measured; " +
+        "\"vs anchor\" divides by the anchor's tokens/s.",
       "",
       table(
-        ["run", "tokens", "wall", "CPU", "peak RSS", "tokens/s (whole run)", "vs anchor", "load"],
-        rows.map((r) => [r.label, r.tokens.toLocaleString("en-US"), fmtS(r.m.wallSeconds), fmtS(r.m.cpuSeconds), fmtGiB(r.m.peakRssBytes), (r.tokens / r.m.wallSeconds).toFixed(1), `${(r.m.wallSeconds / (r.tokens / anchorTps)).toFixed(2)}×`, r.load]),
+        ["run", "tokens", "wall", "CPU", "peak RSS (anon + file)", "tokens/s (whole run)", "vs anchor", "load", "measured"],
+        ordered.map((r) => [
+          r.label,
+          r.tokens.toLocaleString("en-US"),
+          fmtS(r.m.wallSeconds),
+          r.m.cpuSeconds ? fmtS(r.m.cpuSeconds) : "–",
+          r.m.peakRssBytes ? rss(r.m) : "–",
+          (r.tokens / r.m.wallSeconds).toFixed(1),
+          anchorTps ? `${(r.m.wallSeconds / (r.tokens / anchorTps)).toFixed(2)}×` : "–",
+          r.load,
+          `${r.date} ${r.commit}`,
+        ]),
       ),
       "",
-      "Reproduce: `npm run bench -- full-size-calibration` (OSS_PREP_BENCH_AWQ128=1 adds 128 × 512).",
+      "Reproduce: `npm run bench -- full-size-calibration` (OSS_PREP_BENCH_ROWS=anchor,prune,awq-16,awq-128 picks the runs).",
     ].join("\n");
     await writeBenchSection("full-size-calibration", text);
   };
-  await write();
 
   const out = join(dir, "calib-out");
-  await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
-  const runs: Array<{ label: string; tokens: number; args: string[] }> = [
+  const runs: Array<{ id: RowId; label: string; tokens: number; args: string[] }> = [
+    { id: "anchor", label: "anchor: node-llama-cpp prompt processing, 16 × 512 tokens", tokens: 8192, args: ["--prompt-anchor", gguf, sequencesFile, String(threads)] },
     {
-      label: "`oss-prep prune` REAP + FLAP, 8,192 tokens (16 × 512), plan only to 22 experts",
+      id: "prune",
+      label: "`oss-prep prune` REAP + FLAP, 8,192 tokens (16 × 512), 22 experts kept, pruned checkpoint written",
       tokens: 8192,
       args: ["prune", synth, "--engine", "llama", "--gguf", gguf, "--calib", calibText, "--calib-tokens", "8192", "--calib-length", "512", "--experts-keep", "22", "-o", join(out, "prune"), "--json"],
     },
     {
-      label: "`oss-prep awq` 16 × 512 (experts kept)",
+      id: "awq-16",
+      label: "`oss-prep awq` 16 × 512 (experts kept): GGUF + AutoAWQ checkpoint written",
       tokens: 8192,
       args: ["awq", synth, "--engine", "llama", "--gguf", gguf, "--samples", "16", "--seqlen", "512", "-o", join(out, "awq-16"), "--json"],
     },
-  ];
-  if (process.env.OSS_PREP_BENCH_AWQ128 === "1") {
-    runs.push({
-      label: "`oss-prep awq` 128 × 512 (experts kept)",
+    {
+      id: "awq-128",
+      label: "`oss-prep awq` 128 × 512 (experts kept): GGUF + AutoAWQ checkpoint written",
       tokens: 65536,
       args: ["awq", synth, "--engine", "llama", "--gguf", gguf, "--calib", calibText, "--samples", "128", "--seqlen", "512", "-o", join(out, "awq-128"), "--json"],
-    });
-  }
-  for (const run of runs) {
+    },
+  ];
+  for (const run of runs.filter((r) => wanted.includes(r.id))) {
     log(`${run.label}…`);
+    const target = run.args[run.args.indexOf("-o") + 1];
+    if (target) await rm(target, { recursive: true, force: true });
     const l = load();
     const m = await measureCli(run.args);
-    rows.push({ label: run.label, tokens: run.tokens, m, load: l });
+    rows.set(run.id, { id: run.id, label: run.label, tokens: run.tokens, m, load: l, date: new Date().toISOString().slice(0, 10), commit });
     log(`${run.label}: ${fmtS(m.wallSeconds)} wall, ${fmtS(m.cpuSeconds)} CPU, ${fmtGiB(m.peakRssBytes)} peak RSS`);
     await write();
   }
-
 }
 
+function gitCommit(): string {
+  try {
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: packageRoot(), encoding: "utf8" }).trim() !== "";
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: packageRoot(), encoding: "utf8" }).trim() + (dirty ? "+" : "");
+  } catch {
+    return "?";
+  }
+}

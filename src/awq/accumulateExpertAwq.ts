@@ -22,12 +22,14 @@ export async function accumulateExpertAwq(params: {
   ffn: number;
   groupSize: number;
   clip: boolean;
+  /** awqScaleLosses' gramRank. */
+  gramRank?: number;
   backend: MatmulBackend;
   signal?: AbortSignal;
 }): Promise<void> {
   const { state, expert, weights: ew, hidden, ffn, groupSize, backend, signal } = params;
   const input = state.input.get(expert)!;
-  const losses = await awqScaleLosses({ weight: ew.gateUp, rows: 2 * ffn, cols: hidden, groupSize, stats: input, candidates: state.candidates, backend, signal });
+  const losses = await awqScaleLosses({ weight: ew.gateUp, rows: 2 * ffn, cols: hidden, groupSize, stats: input, candidates: state.candidates, gramRank: params.gramRank, backend, signal });
   losses.forEach((l, i) => {
     state.losses[i] += l;
   });

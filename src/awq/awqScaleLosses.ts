@@ -1,6 +1,7 @@
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import type { AwqScaleCandidate } from "./awqScaleCandidates.js";
-import { fakeQuantizeAwqGroups } from "./fakeQuantizeAwqGroups.js";
+import { awqCandidateDelta } from "./awqCandidateDelta.js";
+import { type FactoredGram, factorGram } from "./factorGram.js";
 import type { LinearInputStatistics } from "./linearInputStatistics.js";
 import { outputErrorLoss } from "./outputErrorLoss.js";
 
@@ -8,6 +9,10 @@ import { outputErrorLoss } from "./outputErrorLoss.js";
  * For each candidate scale s: quantize W·diag(s), undo the scale (the folded producer divides the input
  * by s), and measure the output error against W on the calibration inputs. A group whose linears see
  * different inputs (the experts behind one norm) sums these per linear.
+ *
+ * With gramRank > 0 and a Gram wider than that, the Gram is factored once (factorGram: G ≈ F·Fᵀ + D)
+ * and every candidate costs rows·cols·rank instead of rows·cols² — the search's whole cost at full
+ * size (AWQ_GRAM_RANK says how the default was chosen).
  */
 export async function awqScaleLosses(params: {
   weight: Float32Array;
@@ -20,27 +25,23 @@ export async function awqScaleLosses(params: {
   rowWeights?: Float64Array;
   /** [rows]: weights of the rows' mean-input errors (outputErrorLoss). */
   meanRowWeights?: Float64Array;
+  /** Rank of the Gram's factor (0 or absent: the exact Gram). */
+  gramRank?: number;
   backend: MatmulBackend;
   signal?: AbortSignal;
 }): Promise<number[]> {
   const { weight, rows, cols, groupSize, stats, candidates, backend } = params;
-  const gram32 = stats.gram ? Float32Array.from(stats.gram) : undefined;
-  const scaled = new Float32Array(rows * cols);
-  const quantized = new Float32Array(rows * cols);
+  const rank = params.gramRank ?? 0;
+  let factored: FactoredGram | undefined;
+  let gram32: Float32Array | undefined;
+  if (stats.gram && !stats.rows && rank > 0 && rank < cols) factored = await factorGram({ gram: stats.gram, cols, rank, backend });
+  else if (stats.gram) gram32 = Float32Array.from(stats.gram);
+  const delta = new Float32Array(rows * cols);
   const losses: number[] = [];
   for (const { scale } of candidates) {
     params.signal?.throwIfAborted();
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) scaled[o + c] = weight[o + c] * scale[c];
-    }
-    fakeQuantizeAwqGroups({ weight: scaled, rows, cols, groupSize, out: quantized });
-    // ΔW = Q(W·diag(s))·diag(1/s) − W, in place
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) quantized[o + c] = quantized[o + c] / scale[c] - weight[o + c];
-    }
-    losses.push(await outputErrorLoss({ delta: quantized, rows, stats, gram32, rowWeights: params.rowWeights, meanRowWeights: params.meanRowWeights, backend }));
+    awqCandidateDelta({ weight, rows, cols, groupSize, scale, out: delta });
+    losses.push(await outputErrorLoss({ delta, rows, stats, gram32, factored, rowWeights: params.rowWeights, meanRowWeights: params.meanRowWeights, backend }));
   }
   return losses;
 }

@@ -10,6 +10,11 @@ export type AwqMethod = (typeof AWQ_METHODS)[number];
 export const AWQ_EXPERT_POLICIES = ["keep", "awq"] as const;
 export type AwqExpertPolicy = (typeof AWQ_EXPERT_POLICIES)[number];
 export const AWQ_GROUP_SIZES = [32, 64] as const;
+/**
+ * Rank of the low-rank factor of an input Gram matrix in the α searches (awqScaleLosses; 0: the exact
+ * Gram). Chosen by measurement, scripts/awq-gram-rank-check.mjs (docs/awq.md, "Gram factor rank").
+ */
+export const AWQ_GRAM_RANK = 128;
 export type AwqGroupSize = (typeof AWQ_GROUP_SIZES)[number];
 
 /** One scale search: the linears behind one foldable producer. */

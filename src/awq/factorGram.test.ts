@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createPlainMatmulBackend } from "../calib/createPlainMatmulBackend.js";
 import { mulberry32 } from "../util/mulberry32.js";
-import { factoredOutputErrorLoss } from "./factoredOutputErrorLoss.js";
 import { factorGram } from "./factorGram.js";
+import { outputErrorLoss } from "./outputErrorLoss.js";
 import { symmetricEigen } from "./symmetricEigen.js";
 
 const backend = createPlainMatmulBackend();
@@ -23,6 +23,13 @@ function gramOf(params: { tokens: number; cols: number; spikes: number; seed: nu
     for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) gram[i * cols + j] += x[i] * x[j];
   }
   return gram;
+}
+
+/** outputErrorLoss through the factor, for a Gram of `count` tokens. */
+function factoredLoss(params: { delta: Float32Array; rows: number; gram: Awaited<ReturnType<typeof factorGram>>; count: number; rowWeights?: Float64Array }): Promise<number> {
+  const { cols } = params.gram;
+  const stats = { cols, count: params.count, sumAbs: new Float64Array(cols), sum: new Float64Array(cols), keepRows: false };
+  return outputErrorLoss({ delta: params.delta, rows: params.rows, stats, factored: params.gram, rowWeights: params.rowWeights, backend });
 }
 
 async function exactLoss(delta: Float32Array, rows: number, gram: Float64Array, cols: number, count: number): Promise<number> {
@@ -55,7 +62,7 @@ describe("symmetricEigen", () => {
   });
 });
 
-describe("factorGram + factoredOutputErrorLoss", () => {
+describe("factorGram + outputErrorLoss({ factored })", () => {
   it("is exact when the factor holds the whole trace", async () => {
     const cols = 48;
     const gram = gramOf({ tokens: 400, cols, spikes: 3, seed: 1 });
@@ -64,7 +71,7 @@ describe("factorGram + factoredOutputErrorLoss", () => {
     const next = mulberry32(9);
     const delta = Float32Array.from({ length: 5 * cols }, () => next() - 0.5);
     const exact = await exactLoss(delta, 5, gram, cols, 400);
-    expect(await factoredOutputErrorLoss({ delta, rows: 5, gram: factored, count: 400, backend })).toBeCloseTo(exact, 3);
+    expect(await factoredLoss({ delta, rows: 5, gram: factored, count: 400 })).toBeCloseTo(exact, 3);
   });
 
   it("with a rank far below the width, stays within 2% of the exact loss for quantization-like errors", async () => {
@@ -76,8 +83,20 @@ describe("factorGram + factoredOutputErrorLoss", () => {
     for (let trial = 0; trial < 5; trial++) {
       const delta = Float32Array.from({ length: 8 * cols }, () => (next() - 0.5) * 0.01);
       const exact = await exactLoss(delta, 8, gram, cols, 600);
-      const approx = await factoredOutputErrorLoss({ delta, rows: 8, gram: factored, count: 600, backend });
+      const approx = await factoredLoss({ delta, rows: 8, gram: factored, count: 600 });
       expect(Math.abs(approx / exact - 1)).toBeLessThan(0.02);
     }
+  });
+
+  it("weights each row's error as the exact loss does", async () => {
+    const cols = 40;
+    const gram = gramOf({ tokens: 300, cols, spikes: 2, seed: 5 });
+    const factored = await factorGram({ gram, cols, rank: cols, backend });
+    const next = mulberry32(13);
+    const delta = Float32Array.from({ length: 3 * cols }, () => next() - 0.5);
+    const rowWeights = Float64Array.of(0.5, 2, 7);
+    let exact = 0;
+    for (let r = 0; r < 3; r++) exact += rowWeights[r] * (await exactLoss(delta.subarray(r * cols, (r + 1) * cols), 1, gram, cols, 300));
+    expect(await factoredLoss({ delta, rows: 3, gram: factored, count: 300, rowWeights })).toBeCloseTo(exact, 3);
   });
 });

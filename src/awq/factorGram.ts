@@ -12,7 +12,7 @@ import { symmetricEigen } from "./symmetricEigen.js";
  * Why: AWQ's searches evaluate Σ_r Δ_r·G·Δ_rᵀ for 20 candidate weight errors per group; with G in full
  * that costs rows·cols² multiply-adds per candidate (≈ 42 G for q/k/v at gpt-oss-20b's sizes), with the
  * factor rows·cols·rank. Activation Grams are dominated by a few directions, and the error the factor
- * leaves is the off-diagonal part of G − F·Fᵀ (see factoredOutputErrorLoss).
+ * leaves is the off-diagonal part of G − F·Fᵀ (see outputErrorLoss with `factored`).
  */
 export interface FactoredGram {
   cols: number;

@@ -1,4 +1,4 @@
-import { AWQ_MAX_LEVEL, awqGroupGrids, type AwqGroupRanges } from "./awqGroupGrids.js";
+import { AWQ_MAX_LEVEL, type AwqGroupGrids, awqGroupGrids, type AwqGroupRanges } from "./awqGroupGrids.js";
 
 /**
  * The values a weight takes after quantization to AWQ's grid and dequantization, (q − z)·s, without
@@ -13,10 +13,12 @@ export function fakeQuantizeAwqGroups(params: {
   clipMax?: Float32Array;
   /** The groups' ranges when already computed (awqGroupRanges). */
   ranges?: AwqGroupRanges;
+  /** The groups' grids when already computed (awqGroupGrids; clipMax and ranges are then not read). */
+  grids?: AwqGroupGrids;
   out?: Float32Array;
 }): Float32Array {
   const { weight, rows, cols, groupSize } = params;
-  const { scales, zeros } = awqGroupGrids(params);
+  const { scales, zeros } = params.grids ?? awqGroupGrids(params);
   const out = params.out ?? new Float32Array(rows * cols);
   const groups = cols / groupSize;
   for (let r = 0; r < rows; r++) {

@@ -1,4 +1,5 @@
 import type { MatmulBackend } from "../calib/matmulBackend.js";
+import type { FactoredGram } from "./factorGram.js";
 import type { LinearInputStatistics } from "./linearInputStatistics.js";
 
 /**
@@ -6,7 +7,8 @@ import type { LinearInputStatistics } from "./linearInputStatistics.js";
  * Σ_tokens ‖ΔW·x‖² / tokens — from the kept rows (‖X·ΔWᵀ‖²) or the Gram matrix (Σ_r Δ_r·G·Δ_rᵀ), through
  * the matmul backend either way. Biases cancel in the difference, so they play no part. With row weights
  * w, Σ_r w_r·(Δ_r·x)²: the rows' errors in the units of what their outputs feed (the attention block's
- * output for q/k/v, attentionOutputRowWeights), at the same cost.
+ * output for q/k/v, attentionOutputRowWeights), at the same cost. With a factored Gram (factorGram,
+ * G ≈ F·Fᵀ + D) the product is Δ·F, rows·cols·rank instead of rows·cols² (awqScaleLosses decides).
  */
 export async function outputErrorLoss(params: {
   delta: Float32Array;
@@ -14,6 +16,8 @@ export async function outputErrorLoss(params: {
   stats: LinearInputStatistics;
   /** The Gram matrix as float32 (converted once per search by the caller), when stats hold one. */
   gram32?: Float32Array;
+  /** G ≈ F·Fᵀ + D from factorGram: used instead of the full Gram when given. */
+  factored?: FactoredGram;
   /** [rows]: each row's squared error is multiplied by its weight (default 1). */
   rowWeights?: Float64Array;
   /**
@@ -34,6 +38,7 @@ export async function outputErrorLoss(params: {
     else for (let i = 0; i < y.length; i++) sum += y[i] * y[i];
     return sum / count + meanPart;
   }
+  if (params.factored) return (await factoredLoss(delta, rows, params.factored, rowWeights, backend)) / count + meanPart;
   const gram = params.gram32 ?? Float32Array.from(stats.gram!);
   const product = await backend.matmulBias({ x: delta, n: rows, k: cols, weight: gram, m: cols });
   let sum = 0;
@@ -43,6 +48,21 @@ export async function outputErrorLoss(params: {
     sum += rowWeights ? rowWeights[r] * row : row;
   }
   return sum / count + meanPart;
+}
+
+/** Σ_r w_r·(‖(Δ·F)_r‖² + Σ_c D_c·Δ_rc²): Δ_r·G·Δ_rᵀ with G ≈ F·Fᵀ + D. */
+async function factoredLoss(delta: Float32Array, rows: number, gram: FactoredGram, rowWeights: Float64Array | undefined, backend: MatmulBackend): Promise<number> {
+  const { cols, rank, residualDiagonal } = gram;
+  const product = await backend.matmulBias({ x: delta, n: rows, k: cols, weight: gram.projection, m: rank });
+  let sum = 0;
+  for (let r = 0; r < rows; r++) {
+    let row = 0;
+    for (let i = r * rank; i < (r + 1) * rank; i++) row += product[i] * product[i];
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) row += residualDiagonal[c] * delta[o + c] * delta[o + c];
+    sum += rowWeights ? rowWeights[r] * row : row;
+  }
+  return sum;
 }
 
 function meanError(delta: Float32Array, rows: number, cols: number, stats: LinearInputStatistics, weights?: Float64Array): number {

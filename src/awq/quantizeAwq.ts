@@ -8,7 +8,7 @@ import { CALIBRATION_ENGINES, type CalibrationEngine } from "../calib/llama/cali
 import { withCalibrationGguf } from "../calib/llama/withCalibrationGguf.js";
 import { UsageError } from "../errors.js";
 import { machineThreads } from "../util/threads.js";
-import type { AwqExpertPolicy, AwqLayerReport, AwqLayerResult, AwqLayerScales, AwqMethod, AwqProgress } from "./awqTypes.js";
+import { AWQ_GRAM_RANK, type AwqExpertPolicy, type AwqLayerReport, type AwqLayerResult, type AwqLayerScales, type AwqMethod, type AwqProgress } from "./awqTypes.js";
 import { BUILTIN_CALIBRATION_DOCUMENTS, BUILTIN_CALIBRATION_NAME } from "../calib/data/builtinCalibrationText.js";
 import { buildCalibrationSequences } from "../calib/data/buildCalibrationSequences.js";
 import { readByteLevelBpeEncoder } from "../formats/tokenizer/readByteLevelBpeEncoder.js";
@@ -38,6 +38,8 @@ export interface QuantizeAwqParams {
   clip?: boolean;
   /** The attention q/k/v search's objective (default block-output; linear-output is the first version, kept for comparisons). */
   attentionObjective?: AttentionAwqObjective;
+  /** Rank of the Gram factor in the scale searches (default AWQ_GRAM_RANK; 0: the exact Gram). */
+  gramRank?: number;
   /** Calibration text file (.txt, .jsonl, .json); default the built-in set. */
   calibFile?: string;
   samples?: number;
@@ -99,6 +101,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
   const samples = params.samples ?? AWQ_DEFAULT_SAMPLES;
   const seqlen = params.seqlen ?? AWQ_DEFAULT_SEQLEN;
   const log = params.log ?? (() => {});
+  const gramRank = params.gramRank ?? AWQ_GRAM_RANK;
   const engine = params.engine ?? "ts";
   if (!CALIBRATION_ENGINES.includes(engine)) throw new UsageError(`--engine ${JSON.stringify(engine)}: expected ${CALIBRATION_ENGINES.join(" or ")}`);
   if (!["keep", "awq"].includes(experts)) throw new UsageError(`--experts ${JSON.stringify(experts)}: expected keep or awq`);
@@ -106,6 +109,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
   for (const [option, value] of [["--samples", samples], ["--seqlen", seqlen]] as const) {
     if (!Number.isSafeInteger(value) || value <= 0) throw new UsageError(`${option} ${value}: expected a positive integer`);
   }
+  if (!Number.isSafeInteger(gramRank) || gramRank < 0) throw new UsageError(`--gram-rank ${gramRank}: expected 0 (the exact Gram) or a positive integer`);
   const config = await checkAwqInput({ dir: params.dir, groupSize, experts });
 
   let sequences: number[][] = [];
@@ -160,6 +164,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
             experts,
             clip,
             attentionObjective: params.attentionObjective,
+            gramRank,
             backend,
             signal: params.signal,
             onProgress: params.onProgress,
@@ -176,6 +181,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
           method,
           clip,
           attentionObjective: params.attentionObjective,
+          gramRank,
           backend,
           expertPrecision: params.expertPrecision,
           signal: params.signal,

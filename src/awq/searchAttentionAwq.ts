@@ -53,6 +53,8 @@ export async function searchAttentionAwq(params: {
   clip?: boolean;
   /** The q/k/v search's objective (default block-output). */
   objective?: AttentionAwqObjective;
+  /** Rank of the Gram factor the scale searches use (awqScaleLosses; 0: exact). */
+  gramRank?: number;
   attnStats?: LinearInputStatistics;
   oStats?: LinearInputStatistics;
   backend: MatmulBackend;
@@ -88,7 +90,7 @@ export async function searchAttentionAwq(params: {
   qkv.set(att.kWeight, qOut * hidden);
   qkv.set(att.vWeight, (qOut + kvOut) * hidden);
   const block = (params.objective ?? "block-output") === "block-output" ? await attentionOutputRowWeights({ weights: att, config, stats: attnStats, backend }) : undefined;
-  const qkvSearch = await searchAwqScale({ weight: qkv, rows: qOut + 2 * kvOut, cols: hidden, groupSize, stats: attnStats, rowWeights: block?.rows, meanRowWeights: block?.meanRows, backend, signal });
+  const qkvSearch = await searchAwqScale({ weight: qkv, rows: qOut + 2 * kvOut, cols: hidden, groupSize, stats: attnStats, rowWeights: block?.rows, meanRowWeights: block?.meanRows, gramRank: params.gramRank, backend, signal });
   const s1 = qkvSearch.scale;
 
   // mean |x| of o_proj's input channel e of KV group g: averaged over the group's query heads
@@ -101,7 +103,7 @@ export async function searchAttentionAwq(params: {
       for (let r = 0; r < nRep; r++) meanAbs[(g * nRep + r) * headDim + e] = sum / nRep / count;
     }
   }
-  const oSearch = await searchAwqScale({ weight: att.oWeight, rows: hidden, cols: qOut, groupSize, stats: oStats, meanAbs, backend, signal });
+  const oSearch = await searchAwqScale({ weight: att.oWeight, rows: hidden, cols: qOut, groupSize, stats: oStats, meanAbs, gramRank: params.gramRank, backend, signal });
   const s2 = oSearch.scale;
   const s2kv = new Float32Array(kvOut);
   for (let g = 0; g < nKvHeads; g++) for (let e = 0; e < headDim; e++) s2kv[g * headDim + e] = s2[g * nRep * headDim + e];

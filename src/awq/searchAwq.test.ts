@@ -87,6 +87,25 @@ describe("AWQ scale search", () => {
     expect(search.scale[3]).toBeGreaterThan(search.scale[4]);
   });
 
+  it("a Gram factor of rank below the width tracks the exact loss curve and picks an α as good", async () => {
+    const cols = 128;
+    const rows = 32;
+    const stats = createLinearInputStatistics({ cols });
+    await addLinearInputRows({ stats, x: activations(512, cols, 6), n: 512, backend });
+    const weight = weights(rows, cols, 7);
+    const exact = await searchAwqScale({ weight, rows, cols, groupSize: 32, stats, backend });
+    const factored = await searchAwqScale({ weight, rows, cols, groupSize: 32, stats, gramRank: 24, backend });
+    expect(factored.losses).toHaveLength(exact.losses.length);
+    // not the same numbers (a factor, not the Gram) …
+    expect(factored.losses).not.toEqual(exact.losses);
+    // … but within a few percent at every α, and the pick costs ≤ 1% over the exact minimum
+    for (const [i, l] of factored.losses.entries()) expect(Math.abs(l / exact.losses[i] - 1)).toBeLessThan(0.05);
+    const pick = factored.losses.indexOf(factored.loss);
+    expect(exact.losses[pick] / exact.loss - 1).toBeLessThan(0.01);
+    // rank ≥ width: the exact Gram
+    expect((await searchAwqScale({ weight, rows, cols, groupSize: 32, stats, gramRank: cols, backend })).losses).toEqual(exact.losses);
+  });
+
   it("clipping: each group's error never grows, and an outlier weight gets clipped", () => {
     const cols = 64;
     const rows = 4;

@@ -32,6 +32,8 @@ export async function searchAwqScale(params: {
   rowWeights?: Float64Array;
   /** [rows]: weights of the rows' mean-input errors (outputErrorLoss). */
   meanRowWeights?: Float64Array;
+  /** awqScaleLosses' gramRank. */
+  gramRank?: number;
   backend: MatmulBackend;
   signal?: AbortSignal;
 }): Promise<AwqScaleSearch> {

@@ -27,6 +27,8 @@ export interface SearchGptOssAwqParams {
   clip?: boolean;
   /** The attention q/k/v search's objective (searchAttentionAwq; default block-output). */
   attentionObjective?: AttentionAwqObjective;
+  /** Rank of the Gram factor in the scale searches (awqScaleLosses; 0: exact). */
+  gramRank?: number;
   backend: MatmulBackend;
   /** How the calibration forward pass runs the experts (runGptOss); default bf16, as transformers. */
   expertPrecision?: "bf16" | "f32";
@@ -140,7 +142,7 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
   const finishExpert = async (layer: number, expert: number) => {
     const state = moe!;
     if (!lastExpert || lastExpert.layer !== layer || lastExpert.expert !== expert) throw new Error(`awq: expert ${layer}/${expert} weights not at hand`);
-    await accumulateExpertAwq({ state, expert, weights: lastExpert.weights, hidden, ffn, groupSize, clip, backend, signal });
+    await accumulateExpertAwq({ state, expert, weights: lastExpert.weights, hidden, ffn, groupSize, clip, gramRank: params.gramRank, backend, signal });
   };
 
   const result = await runGptOss({
@@ -162,7 +164,7 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
       async onRouting(event) {
         signal?.throwIfAborted();
         await timed(async () => {
-          attention = await searchAttentionAwq({ weights: layerWeights!, config, groupSize, method: "awq", clip, objective: params.attentionObjective, attnStats, oStats, backend, where: params.dir, signal });
+          attention = await searchAttentionAwq({ weights: layerWeights!, config, groupSize, method: "awq", clip, objective: params.attentionObjective, gramRank: params.gramRank, attnStats, oStats, backend, where: params.dir, signal });
           attnStats = createLinearInputStatistics({ cols: hidden });
           oStats = createLinearInputStatistics({ cols: config.nHeads * config.headDim });
           if (params.experts !== "awq") return;

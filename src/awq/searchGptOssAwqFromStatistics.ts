@@ -46,6 +46,8 @@ export interface SearchGptOssAwqFromStatisticsParams {
   clip?: boolean;
   /** The q/k/v scale search objective (searchAttentionAwq's default when absent). */
   attentionObjective?: AttentionAwqObjective;
+  /** Rank of the Gram factor in the scale searches (awqScaleLosses; 0: exact). */
+  gramRank?: number;
   backend: MatmulBackend;
   /** Bytes the accumulated statistics may take (default a quarter of the machine's memory). */
   memoryBudgetBytes?: number;
@@ -160,7 +162,7 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
       for (const layer of window) {
         signal?.throwIfAborted();
         const t1 = performance.now();
-        const result = await searchLayer({ layer, stats: stats.get(layer)!, weights, tokens, groupSize, clip, objective: params.attentionObjective, expertsAwq, backend, where: params.dir, signal });
+        const result = await searchLayer({ layer, stats: stats.get(layer)!, weights, tokens, groupSize, clip, objective: params.attentionObjective, gramRank: params.gramRank, expertsAwq, backend, where: params.dir, signal });
         stats.delete(layer);
         const dt = (performance.now() - t1) / 1000;
         searchSeconds += dt;
@@ -184,6 +186,7 @@ async function searchLayer(params: {
   groupSize: number;
   clip: boolean;
   objective?: AttentionAwqObjective;
+  gramRank?: number;
   expertsAwq: boolean;
   backend: MatmulBackend;
   where: string;
@@ -193,7 +196,7 @@ async function searchLayer(params: {
   const config = weights.config;
   const { hidden, expertFfn: ffn, nExperts } = config;
   const lw = await weights.layer(layer);
-  const att = await searchAttentionAwq({ weights: lw, config, groupSize, method: "awq", clip, objective: params.objective, attnStats: stats.attn, oStats: stats.o, backend, where: params.where, signal });
+  const att = await searchAttentionAwq({ weights: lw, config, groupSize, method: "awq", clip, objective: params.objective, gramRank: params.gramRank, attnStats: stats.attn, oStats: stats.o, backend, where: params.where, signal });
   const { linears, folded, scales, clipping } = attentionLayerOutputs({ layer, attention: att });
   let mlpScale: Float32Array | undefined;
   if (params.expertsAwq) {
@@ -212,7 +215,7 @@ async function searchLayer(params: {
       const input = state.input.get(e);
       if (!input) continue;
       signal?.throwIfAborted();
-      await accumulateExpertAwq({ state, expert: e, weights: await weights.expert(layer, e), hidden, ffn, groupSize, clip, backend, signal });
+      await accumulateExpertAwq({ state, expert: e, weights: await weights.expert(layer, e), hidden, ffn, groupSize, clip, gramRank: params.gramRank, backend, signal });
     }
     const moe = await finishGptOssMoeAwq({ layer, state, weights, lw, config, groupSize, clip, signal });
     for (const [name, tensors] of moe.linears) linears.set(name, tensors);

@@ -55,6 +55,7 @@ export function awqCommand(): Command {
               experts: params.experts,
               method: params.method,
               clip: params.clip,
+              gramRank: params.gramRank,
               calibFile: params.calib ? resolve(params.calib) : undefined,
               samples: params.samples,
               seqlen: params.seqlen,

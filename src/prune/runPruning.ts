@@ -28,7 +28,7 @@ export interface PruneRequest {
   kvGroupsKeep?: KeepCount;
   score: ExpertScoreMethod;
   headScore?: HeadScoreMethod;
-  /** Calibration file (.json token ids, or text); default CMMLU dev questions. */
+  /** Calibration file (.json token ids, or text); default CMMLU dev questions + the built-in text. */
   calib?: string;
   cmmluDir?: string;
   calibTokens?: number;
@@ -89,7 +89,7 @@ export async function runPruning(params: {
   if (pruningNeedsCalibration(plan, request)) {
     const source = request.calib
       ? ({ kind: "file", path: request.calib } as const)
-      : ({ kind: "cmmlu", dataset: await resolveCmmluDataset({ cmmluDir: request.cmmluDir, workDir: params.workDir, signal: params.signal }), seed: request.seed } as const);
+      : ({ kind: "cmmlu", dataset: await resolveCmmluDataset({ cmmluDir: request.cmmluDir, workDir: params.workDir, signal: params.signal }), seed: request.seed, withBuiltinText: true } as const);
     calibration = await loadCalibrationSequences({
       source,
       checkpointDir: dir,

@@ -7,7 +7,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tinyFixtureDir } from "../../../test/shared.js";
+import { cmmluDir, tinyFixtureDir } from "../../../test/shared.js";
+import { readCmmluDir } from "../../eval/cmmlu/readCmmluDir.js";
+import { loadCalibrationSequences } from "./loadCalibrationSequences.js";
 import { InvalidInputError } from "../../errors.js";
 import { convertCheckpoint } from "../../convert/convertCheckpoint.js";
 import { BUILTIN_CALIBRATION_DOCUMENTS } from "./builtinCalibrationText.js";
@@ -91,5 +93,25 @@ describe("calibration files and sequences", () => {
     const sequences = buildCalibrationSequences({ documents: BUILTIN_CALIBRATION_DOCUMENTS, tokenize: encode, samples: 16, seqlen: 512, source: "built-in" });
     expect(sequences).toHaveLength(16);
     expect(sequences.every((s) => s.length === 512)).toBe(true);
+  });
+});
+
+describe("prune's default calibration: CMMLU dev questions + the built-in text", () => {
+  it("alternates the two, the built-in text taking at most half the budget, within the budget", async () => {
+    const dataset = await readCmmluDir({ dir: cmmluDir() });
+    const encode = await readByteLevelBpeEncoder({ dir: tinyFixtureDir() });
+    const builtin = encode(BUILTIN_CALIBRATION_DOCUMENTS.join("\n\n"));
+    const params = { checkpointDir: tinyFixtureDir(), maxTokens: 8192, sequenceLength: 512 };
+    const mixed = await loadCalibrationSequences({ ...params, source: { kind: "cmmlu", dataset, withBuiltinText: true } });
+    // the CMMLU part is what the plain set gives for the other half of the budget, in the same seeded order
+    const cmmlu = (await loadCalibrationSequences({ ...params, maxTokens: 8192 - 4096, source: { kind: "cmmlu", dataset } })).sequences;
+    const pieces = Array.from({ length: 8 }, (_, i) => builtin.slice(i * 512, (i + 1) * 512));
+    const expected: number[][] = [];
+    for (let i = 0; i < Math.max(cmmlu.length, pieces.length); i++) expected.push(...(i < cmmlu.length ? [cmmlu[i]] : []), ...(i < pieces.length ? [pieces[i]] : []));
+    expect(mixed.sequences).toEqual(expected);
+    const total = mixed.sequences.reduce((n, x) => n + x.length, 0);
+    expect(total).toBeLessThanOrEqual(8192);
+    expect(total).toBeGreaterThan(8192 - 512);
+    expect(mixed.description).toMatch(/CMMLU dev questions .* \+ 8 sequences \(4096 tokens\) of the built-in calibration text/);
   });
 });

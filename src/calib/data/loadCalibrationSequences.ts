@@ -5,7 +5,9 @@
  * - CMMLU dev questions (default): per subject, the official prompt header and the subject's 5 dev
  *   questions with their answers — the shape of a 5-shot evaluation prompt, from questions the
  *   evaluation never scores (it uses the test split) — subjects in a seeded order so that a small token
- *   budget still spans the categories.
+ *   budget still spans the categories; with `withBuiltinText` (prune's default), mixed with
+ *   oss-prep's built-in calibration text (prose, chat, code in English and Chinese: what CMMLU's exam
+ *   questions lack), which takes at most half the budget, the two alternating.
  * Text is tokenized with oss-prep's byte-level BPE encoder (the o200k split and the tokenizer's merges).
  */
 import { readFile } from "node:fs/promises";
@@ -15,6 +17,7 @@ import type { CmmluDataset } from "../../eval/cmmlu/cmmluTypes.js";
 import { cmmluPromptHeader, formatCmmluQuestion } from "../../eval/cmmlu/buildCmmluPrompt.js";
 import { readByteLevelBpeEncoder } from "../../formats/tokenizer/readByteLevelBpeEncoder.js";
 import { mulberry32 } from "../../util/mulberry32.js";
+import { BUILTIN_CALIBRATION_DOCUMENTS } from "./builtinCalibrationText.js";
 
 export interface CalibrationSet {
   sequences: number[][];
@@ -22,7 +25,7 @@ export interface CalibrationSet {
   description: string;
 }
 
-export type CalibrationSource = { kind: "file"; path: string } | { kind: "cmmlu"; dataset: CmmluDataset; seed?: number };
+export type CalibrationSource = { kind: "file"; path: string } | { kind: "cmmlu"; dataset: CmmluDataset; seed?: number; withBuiltinText?: boolean };
 
 export interface LoadCalibrationSequencesParams {
   source: CalibrationSource;
@@ -63,8 +66,22 @@ export async function loadCalibrationSequences(params: LoadCalibrationSequencesP
   }
   if (texts.length === 0) throw new InvalidInputError(dataset.dir, "no CMMLU dev questions to calibrate on");
   // A subject's 5-shot text rarely passes sequenceLength; tokenizing all of them is cheap next to the forward pass.
-  const sequences = budget(texts.map(encode), maxTokens, sequenceLength);
-  return { sequences, description: `CMMLU dev questions (${sequences.length} subjects, 5 solved questions each under the official header) from ${dataset.origin}` };
+  let builtin: number[][] = [];
+  if (source.withBuiltinText) {
+    const ids = encode(BUILTIN_CALIBRATION_DOCUMENTS.join("\n\n"));
+    const pieces: number[][] = [];
+    for (let at = 0; at < ids.length; at += sequenceLength) pieces.push(ids.slice(at, at + sequenceLength));
+    builtin = budget(pieces, Math.floor(maxTokens / 2), sequenceLength);
+  }
+  const builtinTokens = builtin.reduce((n, s) => n + s.length, 0);
+  const cmmlu = budget(texts.map(encode), maxTokens - builtinTokens, sequenceLength);
+  const sequences: number[][] = [];
+  for (let i = 0; i < Math.max(cmmlu.length, builtin.length); i++) {
+    if (i < cmmlu.length) sequences.push(cmmlu[i]);
+    if (i < builtin.length) sequences.push(builtin[i]);
+  }
+  const questions = `CMMLU dev questions (${cmmlu.length} subjects, 5 solved questions each under the official header) from ${dataset.origin}`;
+  return { sequences, description: builtin.length > 0 ? `${questions} + ${builtin.length} sequences (${builtinTokens} tokens) of the built-in calibration text` : questions };
 }
 
 async function readTokenFile(path: string, checkpointDir: string): Promise<number[][]> {

@@ -1,5 +1,5 @@
 /** Params of the `awq` stage and `oss-prep awq` (one schema: see src/pipeline/paramSchema.ts). */
-import { AWQ_EXPERT_POLICIES, AWQ_GROUP_SIZES, AWQ_METHODS } from "../../awq/awqTypes.js";
+import { AWQ_EXPERT_POLICIES, AWQ_GRAM_RANK, AWQ_GROUP_SIZES, AWQ_METHODS } from "../../awq/awqTypes.js";
 import { CALIBRATION_ENGINES } from "../../calib/llama/calibrationEngines.js";
 import { defineParams, type SchemaParams } from "../../pipeline/paramSchema.js";
 
@@ -11,6 +11,7 @@ export const awqParams = defineParams({
     calib: { kind: "string", arg: "file", help: "calibration text (.txt, .jsonl with a text field, .json array); default the built-in set" },
     samples: { kind: "integer", min: 1, default: 16, help: "calibration sequences" },
     seqlen: { kind: "integer", min: 1, default: 512, help: "tokens per calibration sequence" },
+    gramRank: { kind: "integer", min: 0, default: AWQ_GRAM_RANK, arg: "rank", help: "rank of the input Gram factor in the scale search (0: the exact Gram, slower at full size)" },
     clip: { kind: "boolean", negate: true, default: true, help: "skip the clipping search after the scale search" },
     engine: {
       kind: "enum",

@@ -15,6 +15,7 @@ export async function runAwqStage(ctx: StageContext<AwqStageParams>): Promise<St
     experts: p.experts,
     method: p.method,
     clip: p.clip,
+    gramRank: p.gramRank,
     calibFile,
     samples: p.samples,
     seqlen: p.seqlen,
