@@ -89,4 +89,28 @@ describe("--engine llama", () => {
     }
     expect(existsSync(join(home, "never"))).toBe(false);
   });
+
+  it("a --gguf of another model (here: block_count 7 for an 8-layer checkpoint) is refused before any work, naming the difference", async () => {
+    const full = join(home, "full.gguf");
+    if (!existsSync(full)) await convertCheckpoint({ dir: tinyFixtureDir(), outPath: full, outtype: "bf16" });
+    const bytes = await readFile(full);
+    // the u32 value after the key string and its type id (GGUF: key, u32 type, value)
+    const key = Buffer.from("gpt-oss.block_count");
+    const at = bytes.indexOf(key) + key.length;
+    expect(bytes.readUInt32LE(at)).toBe(4); // GGUF type uint32
+    expect(bytes.readUInt32LE(at + 4)).toBe(8);
+    bytes.writeUInt32LE(7, at + 4);
+    const other = join(home, "other.gguf");
+    await writeFile(other, bytes);
+    for (const args of [
+      ["prune", tinyFixtureDir(), "--experts-keep", "6", "--calib", calib, "--gguf", other, "-o", join(home, "never-other")],
+      ["awq", tinyFixtureDir(), "-o", join(home, "never-other-awq"), "--samples", "1", "--seqlen", "16", "--gguf", other],
+    ]) {
+      const r = await runCli(args);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`${other}: not a conversion of ${tinyFixtureDir()} (gpt-oss.block_count = 7, checkpoint 8)`);
+      expect(r.stderr).not.toMatch(/tokens\/s/); // no calibration ran
+    }
+    expect(existsSync(join(home, "never-other"))).toBe(false);
+  });
 });

@@ -1,5 +1,6 @@
 /**
- * The GGUF the llama.cpp calibration engine reads: the caller's, or the checkpoint converted by the
+ * The GGUF the llama.cpp calibration engine reads: the caller's (checked to be a conversion of the
+ * same checkpoint: checkGgufMatchesCheckpoint), or the checkpoint converted by the
  * project's own converter (bf16, MXFP4 experts kept: what llama.cpp's convert_hf_to_gguf.py writes)
  * into a hidden temporary file in `besideDir` — next to the output, on the disk that has to hold it
  * anyway (the converter checks the free space before writing). The temporary file is removed however
@@ -8,12 +9,16 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { convertCheckpoint } from "../../convert/convertCheckpoint.js";
+import { checkGgufMatchesCheckpoint } from "./checkGgufMatchesCheckpoint.js";
 
 export async function withCalibrationGguf<T>(
   params: { dir: string; ggufPath?: string; besideDir: string; signal?: AbortSignal; log?: (message: string) => void },
   run: (ggufPath: string) => Promise<T>,
 ): Promise<T> {
-  if (params.ggufPath !== undefined) return run(params.ggufPath);
+  if (params.ggufPath !== undefined) {
+    await checkGgufMatchesCheckpoint({ ggufPath: params.ggufPath, dir: params.dir });
+    return run(params.ggufPath);
+  }
   const temporary = join(params.besideDir, `.oss-prep-calibration-${process.pid}.gguf`);
   try {
     const t0 = performance.now();

@@ -105,7 +105,7 @@ describe("oss-prep awq", () => {
 describe("awq stage", () => {
   it("params: defaults, group 32 or 64 only, unknown keys refused", () => {
     const where = { file: "p.yaml", key: "stages[2].with" };
-    expect(awqStage.parseParams({}, where)).toEqual({ group: 32, experts: "keep", method: "awq", calib: undefined, samples: 16, seqlen: 512, clip: true, engine: "llama", gguf: undefined });
+    expect(awqStage.parseParams({}, where)).toEqual({ group: 32, experts: "keep", method: "awq", calib: undefined, samples: 16, seqlen: 512, gramRank: 128, clip: true, engine: "llama", gguf: undefined });
     expect(awqStage.parseParams({ group: 64, experts: "awq", method: "rtn", clip: false }, where)).toMatchObject({ group: 64, experts: "awq", method: "rtn", clip: false });
     expect(awqStage.parseParams({ engine: "ts" }, where)).toMatchObject({ engine: "ts" });
     expect(() => awqStage.parseParams({ engine: "torch" }, where)).toThrow(/engine: expected one of llama, ts/);
@@ -129,5 +129,29 @@ describe("awq stage", () => {
     expect(existsSync(join(home, "build", "awq", "config.json"))).toBe(true);
     const second = await runCli(args);
     expect(JSON.parse(second.stdout).stages[1].cached).toBe(true);
+  });
+
+  it("build: the awq stage calibrates on the pipeline's bf16 conversion when it is wired as its gguf input (no temporary copy)", async () => {
+    const pipeline = join(home, "t-awq-gguf.yaml");
+    await writeFile(
+      pipeline,
+      [
+        "name: t-awq-gguf",
+        "stages:",
+        "  - stage: source",
+        "  - stage: convert",
+        "    id: baseline",
+        "    with: { outtype: bf16 }",
+        "  - stage: awq",
+        "    inputs: { checkpoint: source, gguf: baseline }",
+        "    with: { samples: 2, seqlen: 64 }",
+        "",
+      ].join("\n"),
+    );
+    const r = await runCli(["build", "--variant", pipeline, "--model", tinyFixtureDir(), "--work-dir", join(home, "work-gguf"), "--out", join(home, "build-gguf"), "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const awq = JSON.parse(r.stdout).stages.find((s: { id: string }) => s.id === "awq");
+    expect(awq.summary).toMatchObject({ method: "awq", calibration: { samples: 2, seqlen: 64 } });
+    expect(r.stderr).not.toMatch(/calibration GGUF: converted/);
   });
 });

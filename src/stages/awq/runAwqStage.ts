@@ -20,7 +20,7 @@ export async function runAwqStage(ctx: StageContext<AwqStageParams>): Promise<St
     samples: p.samples,
     seqlen: p.seqlen,
     engine: p.engine,
-    ggufPath: p.gguf ? resolve(p.gguf) : undefined,
+    ggufPath: p.gguf ? resolve(p.gguf) : ctx.inputs.gguf?.path,
     threads: ctx.threads,
     fileStem: ctx.model.name,
     name: ctx.model.name,

@@ -9,7 +9,7 @@ import type { PruneStageParams } from "./params.js";
 
 export async function runPruneStage(ctx: StageContext<PruneStageParams>): Promise<StageResult> {
   const dir = ctx.inputs.checkpoint.path;
-  const request = ctx.params;
+  const request = { ...ctx.params, gguf: ctx.params.gguf ?? ctx.inputs.gguf?.path };
   const plan = await planPruningRequest({ dir, request, source: { file: `pipeline stage "${ctx.stageId}"`, key: "with" } });
   const planText = renderPrunePlan(plan);
   for (const line of planText.trimEnd().split("\n")) ctx.log(line);
