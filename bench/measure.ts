@@ -1,5 +1,6 @@
 /** Spawn a measured CLI run (bench/probe.ts) and collect its resource report. */
 import { fork, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -8,7 +9,12 @@ export interface Measurement {
   wallSeconds: number;
   cpuSeconds: number;
   peakRssBytes: number;
-  /** Peaks of RssAnon and RssFile (/proc/self/status, sampled by bench/probe.ts). */
+  /**
+   * Peaks of the resident set's two parts as the kernel counts them (/proc/PID/status, sampled by the
+   * parent every 250 ms — the child's own timers stall while llama.cpp decodes synchronously): RssAnon
+   * is what the process allocated, RssFile the pages of mapped files it touched (a GGUF llama.cpp maps:
+   * shared and reclaimable). maxRSS adds the two.
+   */
   peakRssAnonBytes?: number;
   peakRssFileBytes?: number;
   bytesRead?: number;
@@ -30,12 +36,25 @@ export function measureCli(args: string[], env: Record<string, string> = {}): Pr
     });
     let report = "";
     let stderr = "";
+    const peaks = { anon: 0, file: 0 };
+    const sampler = setInterval(() => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+        const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+        peaks.anon = Math.max(peaks.anon, kib("RssAnon"));
+        peaks.file = Math.max(peaks.file, kib("RssFile"));
+      } catch {
+        // exited, or not Linux
+      }
+    }, 250);
     child.stdio[3]!.on("data", (d) => (report += d));
     child.stderr!.on("data", (d) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => {
+      clearInterval(sampler);
       if (code !== 0) return reject(new Error(`oss-prep ${args.join(" ")} exited ${code}: ${stderr.slice(-2000)}`));
-      resolve({ ...(JSON.parse(report.trim().split("\n").pop()!) as Measurement), processWallSeconds: (performance.now() - t0) / 1000 });
+      const measured = JSON.parse(report.trim().split("\n").pop()!) as Measurement;
+      resolve({ ...measured, ...(peaks.anon > 0 && { peakRssAnonBytes: peaks.anon, peakRssFileBytes: peaks.file }), processWallSeconds: (performance.now() - t0) / 1000 });
     });
   });
 }

@@ -20,26 +20,7 @@ function ioCounters(): Record<string, number> {
   }
 }
 
-/**
- * Peaks of the resident set split as the kernel counts it (/proc/self/status): RssAnon is memory the
- * process allocated (heaps, buffers), RssFile the pages of mapped files it touched (a GGUF that
- * llama.cpp maps, read-only and reclaimable). maxRSS alone adds the two. Sampled every 250 ms.
- */
-const rssPeaks = { anonBytes: 0, fileBytes: 0 };
-function sampleRss(): void {
-  try {
-    const status = readFileSync("/proc/self/status", "utf8");
-    const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
-    rssPeaks.anonBytes = Math.max(rssPeaks.anonBytes, kib("RssAnon"));
-    rssPeaks.fileBytes = Math.max(rssPeaks.fileBytes, kib("RssFile"));
-  } catch {
-    // not Linux
-  }
-}
-setInterval(sampleRss, 250).unref();
-
 process.on("exit", (code) => {
-  sampleRss();
   const cpu = process.cpuUsage(cpu0);
   const io = ioCounters();
   const report = {
@@ -47,8 +28,6 @@ process.on("exit", (code) => {
     wallSeconds: (performance.now() - t0) / 1000,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    peakRssAnonBytes: rssPeaks.anonBytes,
-    peakRssFileBytes: rssPeaks.fileBytes,
     bytesRead: io.rchar,
     bytesWritten: io.wchar,
     storageBytesRead: io.read_bytes,

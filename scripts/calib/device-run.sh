@@ -61,7 +61,7 @@ log "node $(node --version)"
 (
   mkdir -p "$W/src" && tar -C "$W/src" -xJf .device-carry-calib/llama-src.tar.xz &&
   cmake -S "$W/src" -B "$W/bt" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON \
-    -DGGML_NATIVE=ON -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DGGML_CUDA_NCCL=OFF -DGGML_OPENMP=OFF -DLLAMA_OPENSSL=OFF \
+    -DGGML_NATIVE=OFF -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DGGML_CUDA_NCCL=OFF -DGGML_OPENMP=OFF -DLLAMA_OPENSSL=OFF \
     -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=OFF \
     -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_APP=OFF &&
   cmake --build "$W/bt" --target llama ggml-cpu ggml-cuda -j "$(nproc)" &&
@@ -70,10 +70,10 @@ log "node $(node --version)"
 BUILD_PID=$!
 CK=$W/gpt-oss-20b-synthetic
 log "synthesizing the full-size checkpoint"
-node dist/src/cli/main.js synth --preset gpt-oss-20b --out "$CK" --json > "$W/synth.json" 2> "$W/synth.log" || log "synth failed: $(tail -3 "$W/synth.log")"
+[ -f "$CK/model.safetensors.index.json" ] || node dist/src/cli/main.js synth --preset gpt-oss-20b --out "$CK" --json > "$W/synth.json" 2> "$W/synth.log" || log "synth failed: $(tail -3 "$W/synth.log")"
 log "converting to BF16 GGUF"
 GG=$W/gpt-oss-20b-synthetic-BF16.gguf
-node dist/src/cli/main.js convert "$CK" --outtype bf16 -o "$GG" --json > "$W/convert.json" 2> "$W/convert.log" || log "convert failed: $(tail -3 "$W/convert.log")"
+[ -f "$GG" ] || node dist/src/cli/main.js convert "$CK" --outtype bf16 -o "$GG" --json > "$W/convert.json" 2> "$W/convert.log" || log "convert failed: $(tail -3 "$W/convert.log")"
 # calibration text: the built-in set (no CMMLU offline here), repeated past 65,536 tokens
 node -e 'import("./dist/src/calib/data/builtinCalibrationText.js").then((m) => process.stdout.write(Array(8).fill(m.BUILTIN_CALIBRATION_DOCUMENTS.join("\n\n")).join("\n\n")))' > "$W/calib.txt"
 wait "$BUILD_PID"; log "llama.cpp build rc=$? ($(ls "$W/bins" 2>/dev/null | tr '\n' ' '))"

@@ -27,11 +27,12 @@ import { openGptOssWeights } from "../calib/openGptOssWeights.js";
 import { accumulateExpertAwq } from "./accumulateExpertAwq.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
 import { attentionLayerOutputs } from "./attentionLayerOutputs.js";
+import { type AttentionSearchPool, createAttentionSearchPool } from "./createAttentionSearchPool.js";
 import { awqScaleCandidates } from "./awqScaleCandidates.js";
 import type { AwqExpertPolicy, AwqLayerResult, AwqProgress, } from "./awqTypes.js";
 import { finishGptOssMoeAwq, type MoeAwqState } from "./finishGptOssMoeAwq.js";
 import { createLinearInputStatistics, type LinearInputStatistics } from "./linearInputStatistics.js";
-import { type AttentionAwqObjective, searchAttentionAwq } from "./searchAttentionAwq.js";
+import { type AttentionAwqObjective, type AttentionAwqResult, searchAttentionAwq } from "./searchAttentionAwq.js";
 
 export interface SearchGptOssAwqFromStatisticsParams {
   dir: string;
@@ -51,6 +52,11 @@ export interface SearchGptOssAwqFromStatisticsParams {
   backend: MatmulBackend;
   /** Bytes the accumulated statistics may take (default a quarter of the machine's memory). */
   memoryBudgetBytes?: number;
+  /**
+   * Worker threads for the layers' attention searches (createAttentionSearchPool; default the machine's
+   * threads, at most 8; 1 searches in this thread). Experts awq searches in this thread.
+   */
+  searchWorkers?: number;
   /** llama.cpp's tokens per graph (default 512). */
   ubatch?: number;
   onLayer(result: AwqLayerResult): Promise<void>;
@@ -82,6 +88,7 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
   const { backend, groupSize, signal } = params;
   const clip = params.clip ?? true;
   const weights = await openGptOssWeights({ dir: params.dir });
+  let pool: AttentionSearchPool | undefined;
   try {
     const config = weights.config;
     const { hidden, expertFfn: ffn, nExperts, nLayers } = config;
@@ -97,6 +104,9 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
     const tokens = params.sequences.reduce((n, s) => n + s.length, 0);
     let forwardSeconds = 0;
     let searchSeconds = 0;
+    const workers = expertsAwq ? 1 : Math.min(params.searchWorkers ?? Math.min(8, params.threads), nLayers);
+    pool = createAttentionSearchPool({ dir: params.dir, groupSize, clip, objective: params.attentionObjective, gramRank: params.gramRank, threads: Math.max(1, Math.floor(params.threads / workers)), workers });
+    if (pool) params.log?.(`awq searches: ${pool.workers} worker threads`);
     for (const window of windows) {
       const stats = new Map<number, LayerStatistics>();
       for (const layer of window) {
@@ -159,6 +169,10 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
       forwardSeconds += (performance.now() - t0) / 1000 - hookSeconds;
       searchSeconds += hookSeconds;
 
+      if (pool) {
+        searchSeconds += await searchWindowInPool({ pool, window, stats, onProgress: params.onProgress, onLayer: params.onLayer, nLayers, signal });
+        continue;
+      }
       for (const layer of window) {
         signal?.throwIfAborted();
         const t1 = performance.now();
@@ -173,8 +187,49 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
     }
     return { tokens, seconds: { forward: forwardSeconds, search: searchSeconds }, windows };
   } finally {
+    await pool?.close();
     await weights.close();
   }
+}
+
+/**
+ * A window's attention searches in the pool, at most `workers` ahead of the layer being delivered (so
+ * at most that many results wait in memory), delivered to onLayer in layer order. Returns the wall seconds.
+ */
+async function searchWindowInPool(params: {
+  pool: AttentionSearchPool;
+  window: number[];
+  stats: Map<number, LayerStatistics>;
+  nLayers: number;
+  onLayer(result: AwqLayerResult): Promise<void>;
+  onProgress?(progress: AwqProgress): void;
+  signal?: AbortSignal;
+}): Promise<number> {
+  const { pool, window, stats } = params;
+  const t0 = performance.now();
+  const pending: Array<Promise<{ attention: AttentionAwqResult; seconds: number }>> = [];
+  const dispatch = (upTo: number) => {
+    while (pending.length < Math.min(window.length, upTo)) {
+      const layer = window[pending.length];
+      const s = stats.get(layer)!;
+      stats.delete(layer);
+      const job = pool.search({ layer, attnStats: s.attn, oStats: s.o });
+      job.catch(() => {}); // awaited in order below; a failure is thrown there
+      pending.push(job);
+    }
+  };
+  dispatch(pool.workers);
+  for (let i = 0; i < window.length; i++) {
+    params.signal?.throwIfAborted();
+    const layer = window[i];
+    const { attention, seconds } = await pending[i];
+    dispatch(i + 1 + pool.workers);
+    const { linears, folded, scales, clipping } = attentionLayerOutputs({ layer, attention });
+    const result: AwqLayerResult = { layer, linears, folded, scales: { qkv: attention.qkvScale, o: attention.oScale }, report: { layer, scales, clipping, searchSeconds: seconds } };
+    params.onProgress?.({ phase: "layer", layer, nLayers: params.nLayers, report: result.report });
+    await params.onLayer(result);
+  }
+  return (performance.now() - t0) / 1000;
 }
 
 /** One layer's searches on its accumulated statistics: what the TypeScript driver does at onRouting, per expert and at onLayer. */
