@@ -89,10 +89,11 @@ for run in $RUNS; do
     *) log "unknown run $run"; continue ;;
   esac
   log "run $run: oss-prep ${args[*]}"
-  s=$(date +%s.%N)
+  s=$(date +%s%N)
   /usr/bin/time -v node dist/src/cli/main.js "${args[@]}" --json > "$W/run-$run.json" 2> "$W/run-$run.stderr"
   rc=$?
-  secs=$(echo "$(date +%s.%N) - $s" | bc)
+  ms=$(( ($(date +%s%N) - s) / 1000000 ))
+  secs=$(( ms / 1000 )).$(printf %03d $(( ms % 1000 )))
   rss=$(grep "Maximum resident" "$W/run-$run.stderr" | awk '{print $6}')
   log "run $run rc=$rc ${secs} s, peak RSS ${rss} KiB"
   [ $first = 1 ] || echo "," >> "$W/results.json"

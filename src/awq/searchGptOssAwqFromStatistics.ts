@@ -22,11 +22,13 @@ import { totalmem } from "node:os";
 import type { GptOssWeightProvider } from "../calib/gptOssWeights.js";
 import { formatLlamaProgress } from "../calib/llama/formatLlamaProgress.js";
 import { type LlamaCalibField, runLlamaGptOss } from "../calib/llama/runLlamaGptOss.js";
+import { createGgmlMatmulBackend } from "../calib/createGgmlMatmulBackend.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import { openGptOssWeights } from "../calib/openGptOssWeights.js";
 import { accumulateExpertAwq } from "./accumulateExpertAwq.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
 import { attentionLayerOutputs } from "./attentionLayerOutputs.js";
+import { createRowBatch } from "./createRowBatch.js";
 import { type AttentionSearchPool, createAttentionSearchPool } from "./createAttentionSearchPool.js";
 import { awqScaleCandidates } from "./awqScaleCandidates.js";
 import type { AwqExpertPolicy, AwqLayerResult, AwqProgress, } from "./awqTypes.js";
@@ -57,6 +59,8 @@ export interface SearchGptOssAwqFromStatisticsParams {
    * threads, at most 8; 1 searches in this thread). Experts awq searches in this thread.
    */
   searchWorkers?: number;
+  /** Gram products on a GPU device of llama.cpp's backends when one is registered (default true). */
+  gramsOnGpu?: boolean;
   /** llama.cpp's tokens per graph (default 512). */
   ubatch?: number;
   onLayer(result: AwqLayerResult): Promise<void>;
@@ -89,12 +93,18 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
   const clip = params.clip ?? true;
   const weights = await openGptOssWeights({ dir: params.dir });
   let pool: AttentionSearchPool | undefined;
+  let gpuGrams: MatmulBackend | undefined;
   try {
     const config = weights.config;
     const { hidden, expertFfn: ffn, nExperts, nLayers } = config;
     const oWidth = config.nHeads * config.headDim;
     const expertsAwq = params.experts === "awq";
-    const bytesPerLayer = 8 * (hidden * hidden + oWidth * oWidth) + (expertsAwq ? 8 * nExperts * (hidden * hidden + ffn * ffn) : 0);
+    // the activation Grams on the GPU llama.cpp runs on, when there is one (createGgmlMatmulBackend)
+    gpuGrams = params.gramsOnGpu === false ? undefined : createGgmlMatmulBackend({ device: "gpu" });
+    const gramBackend = gpuGrams ?? backend;
+    params.log?.(`awq statistics: Gram products on ${gramBackend.name}`);
+    const batchRows = gpuGrams ? GPU_GRAM_BATCH_ROWS : 0;
+    const bytesPerLayer = 8 * (hidden * hidden + oWidth * oWidth) + 4 * batchRows * (hidden + oWidth) + (expertsAwq ? 8 * nExperts * (hidden * hidden + ffn * ffn) : 0);
     const budget = params.memoryBudgetBytes ?? totalmem() / 4;
     const perWindow = Math.max(1, Math.min(nLayers, Math.floor(budget / bytesPerLayer)));
     const windows: number[][] = [];
@@ -127,6 +137,14 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
         hookSeconds += (performance.now() - t0) / 1000;
       };
       const omit: LlamaCalibField[] = expertsAwq ? ["routerLogits", "output"] : ["mlpInput", "routerLogits", "downInput", "output"];
+      // on a GPU, rows are gathered into large products: each product's result is added to the float64
+      // Gram on the host, and that addition (cols² per product) costs more than a 512-row product itself
+      const batches = new Map(
+        window.map((layer) => {
+          const s = stats.get(layer)!;
+          return [layer, { attn: createRowBatch({ stats: s.attn, rows: batchRows, backend: gramBackend }), o: createRowBatch({ stats: s.o, rows: batchRows, backend: gramBackend }) }] as const;
+        }),
+      );
       const t0 = performance.now();
       await runLlamaGptOss({
         ggufPath: params.ggufPath,
@@ -141,9 +159,9 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
         hooks: {
           onAttention: (event) =>
             timed(async () => {
-              const s = stats.get(event.layer)!;
-              await addLinearInputRows({ stats: s.attn, x: event.attnInput, n: event.rows, backend });
-              await addLinearInputRows({ stats: s.o, x: event.oProjInput, n: event.rows, backend });
+              const b = batches.get(event.layer)!;
+              await b.attn.add(event.attnInput, event.rows);
+              await b.o.add(event.oProjInput, event.rows);
             }),
           ...(expertsAwq && {
             onRouting(event) {
@@ -160,11 +178,15 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
                   s.expertInput.set(e, createLinearInputStatistics({ cols: hidden, keepRows: true }));
                   s.expertDownInput.set(e, createLinearInputStatistics({ cols: ffn, keepRows: true }));
                 }
-                await addLinearInputRows({ stats: s.expertInput.get(e)!, x: event.input, n: event.tokens.length, backend });
-                await addLinearInputRows({ stats: s.expertDownInput.get(e)!, x: event.downInput, n: event.tokens.length, backend });
+                await addLinearInputRows({ stats: s.expertInput.get(e)!, x: event.input, n: event.tokens.length, backend: gramBackend });
+                await addLinearInputRows({ stats: s.expertDownInput.get(e)!, x: event.downInput, n: event.tokens.length, backend: gramBackend });
               }),
           }),
         },
+      });
+      for (const b of batches.values()) await timed(async () => {
+        await b.attn.flush();
+        await b.o.flush();
       });
       forwardSeconds += (performance.now() - t0) / 1000 - hookSeconds;
       searchSeconds += hookSeconds;
@@ -188,9 +210,13 @@ export async function searchGptOssAwqFromStatistics(params: SearchGptOssAwqFromS
     return { tokens, seconds: { forward: forwardSeconds, search: searchSeconds }, windows };
   } finally {
     await pool?.close();
+    await gpuGrams?.dispose();
     await weights.close();
   }
 }
+
+/** Rows per Gram product when the products run on a GPU (see createRowBatch). */
+const GPU_GRAM_BATCH_ROWS = 8192;
 
 /**
  * A window's attention searches in the pool, at most `workers` ahead of the layer being delivered (so

@@ -24,6 +24,8 @@ const GGML_OP_COUNT = 101;
 export interface LlamaRuntime {
   koffi: Koffi;
   libraryPath: string;
+  /** libggml: the backend registry (devices, backend loading). */
+  ggmlPath: string;
   types: { modelParams: KoffiType; contextParams: KoffiType; batch: KoffiType; evalCallback: KoffiType; logCallback: KoffiType };
   /** GGML_OP_* values by name ("MUL", "ADD_ID", …), read from ggml_op_name: the enum shifts between releases. */
   opIds: ReadonlyMap<string, number>;
@@ -139,6 +141,7 @@ export function loadLlamaRuntime(): LlamaRuntime {
   runtime = {
     koffi,
     libraryPath: lib.libraryPath,
+    ggmlPath: lib.ggmlPath,
     types: { modelParams, contextParams, batch, evalCallback, logCallback: lib.types.logCallback },
     opIds,
     fn: {
