@@ -14,13 +14,18 @@
 // the first version; --objectives picks), with and without clipping. Mean KL vs the model's BF16 GGUF with a 95% interval
 // (from the 512-token sequences: positions within one are correlated, sequences are not), and AWQ − RTN
 // per sequence with a paired 95% interval.
+//
+// --matrix --budgets 16,32,64,128: the calibration budget instead: RTN and AWQ (block-output, clipping) with
+// that many 512-token sequences each, of CMMLU dev and the held-out test rows with answers (docs/quality.md,
+// "Calibration budget").
+// --engine llama|ts: the calibration forward (default llama, the product's default).
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { json: { type: "string" }, samples: { type: "string" }, seqlen: { type: "string" }, "kl-tokens": { type: "string" }, "keep-dir": { type: "string" }, matrix: { type: "boolean" }, model: { type: "string" }, objectives: { type: "string" } },
+  options: { json: { type: "string" }, samples: { type: "string" }, seqlen: { type: "string" }, "kl-tokens": { type: "string" }, "keep-dir": { type: "string" }, matrix: { type: "boolean" }, model: { type: "string" }, objectives: { type: "string" }, budgets: { type: "string" }, engine: { type: "string" } },
 });
 const dist = join(resolve(import.meta.dirname, ".."), "dist", "src");
 const load = (p) => import(join(dist, p));
@@ -81,6 +86,27 @@ async function cmmluDevCalibration(path) {
 }
 
 /**
+ * CMMLU dev gives ~17.6k tokens with the fixture's tokenizer: the budget sweep needs 65,536. Beyond the
+ * dev questions, the held-out test rows (i%5==0: the fixture was trained on the others, and the KL is
+ * measured on those) with their answers, 5 to a document under the subject's header, subjects interleaved.
+ */
+async function cmmluLargeCalibration(path) {
+  const lines = [];
+  const extra = [];
+  for (const [subject, info] of dataset.subjects) {
+    const { dev, test } = await dataset.readSubject(subject);
+    lines.push(JSON.stringify({ text: cmmluPromptHeader(info.zh) + dev.map((q) => formatCmmluQuestion(q, true)).join("") }));
+    const heldOut = test.filter((_, i) => i % 5 === 0);
+    const docs = [];
+    for (let i = 0; i < heldOut.length; i += 5) docs.push(JSON.stringify({ text: cmmluPromptHeader(info.zh) + heldOut.slice(i, i + 5).map((q) => formatCmmluQuestion(q, true)).join("") }));
+    extra.push(docs);
+  }
+  for (let i = 0; extra.some((d) => i < d.length); i++) for (const d of extra) if (i < d.length) lines.push(d[i]);
+  await writeFile(path, `${lines.join("\n")}\n`);
+  return path;
+}
+
+/**
  * KL of `model` vs `baseline` per sequence (mean over its positions), and over all positions with a 95%
  * interval from the sequences (positions within a sequence are correlated; sequences are not).
  */
@@ -109,7 +135,7 @@ function pairedInterval(a, b) {
 async function runMatrix() {
   const baselinePath = join(tmp, "BF16.gguf");
   await convertCheckpoint({ dir: fixture, outPath: baselinePath, outtype: "bf16" });
-  const calibFile = await cmmluDevCalibration(join(tmp, "cmmlu-dev.jsonl"));
+  const calibFile = values.budgets ? await cmmluLargeCalibration(join(tmp, "cmmlu-large.jsonl")) : await cmmluDevCalibration(join(tmp, "cmmlu-dev.jsonl"));
   const runs = [
     { name: "RTN", method: "rtn" },
     { name: "AWQ block-output, clip", method: "awq", objective: "block-output", clip: true },
@@ -117,8 +143,13 @@ async function runMatrix() {
     { name: "AWQ linear-output (old), clip", method: "awq", objective: "linear-output", clip: true },
     { name: "AWQ linear-output (old), no clip", method: "awq", objective: "linear-output", clip: false },
   ].filter((r) => !r.objective || (values.objectives ?? "block-output,linear-output").split(",").includes(r.objective));
+  if (values.budgets) {
+    runs.splice(1, runs.length - 1, ...values.budgets.split(",").map((n) => ({ name: `AWQ ${n} × 512`, method: "awq", objective: "block-output", clip: true, samples: Number(n) })));
+  }
   for (const [i, run] of runs.entries()) {
-    const r = await quantizeAwq({ dir: fixture, outDir: tmp, fileStem: `m${i}`, method: run.method, clip: run.clip, attentionObjective: run.objective, calibFile: run.method === "awq" ? calibFile : undefined, samples, seqlen });
+    const t0 = performance.now();
+    const r = await quantizeAwq({ dir: fixture, outDir: tmp, fileStem: `m${i}`, method: run.method, clip: run.clip, attentionObjective: run.objective, calibFile: run.method === "awq" ? calibFile : undefined, samples: run.samples ?? samples, seqlen, engine: values.engine ?? "llama" });
+    run.seconds = (performance.now() - t0) / 1000;
     run.path = join(tmp, r.ggufFile);
     run.alphas = r.layers.map((l) => l.scales.map((s) => `${s.group} ${s.alpha.toFixed(2)}`).join(", ")).join("; ");
     log(`${run.name}: ${run.alphas}`);
@@ -143,11 +174,11 @@ async function runMatrix() {
     }
     const rtn = runs[0];
     const lines = [`model: ${fixture}; CMMLU 0-shot prompts, ${sequences.length} sequences, ${rtn.prompts.positions} positions`, ""];
-    lines.push("| variant | mean KL ± 95% (sequences) | − RTN, paired 95% CI (sequences) | KL reference prompts | α per layer |", "|---|---|---|---|---|");
+    lines.push("| variant | mean KL ± 95% (sequences) | − RTN, paired 95% CI (sequences) | KL reference prompts | seconds | α per layer |", "|---|---|---|---|---|---|");
     for (const run of runs) {
       const d = run === rtn ? undefined : pairedInterval(run.prompts.perSequence, rtn.prompts.perSequence);
       const diff = d ? `${d.mean.toExponential(2)} (${d.lo.toExponential(2)} … ${d.hi.toExponential(2)})${d.hi < 0 ? " better" : d.lo > 0 ? " worse" : " n.s."}` : "–";
-      lines.push(`| ${run.name} | ${run.prompts.mean.toExponential(3)} ± ${run.prompts.ci95.toExponential(1)} | ${diff} | ${run.reference.kl.mean.toExponential(3)} | ${run.alphas ?? "–"} |`);
+      lines.push(`| ${run.name} | ${run.prompts.mean.toExponential(3)} ± ${run.prompts.ci95.toExponential(1)} | ${diff} | ${run.reference.kl.mean.toExponential(3)} | ${run.seconds.toFixed(1)} | ${run.alphas ?? "–"} |`);
     }
     console.log(lines.join("\n"));
     if (values.json) await writeFile(values.json, `${JSON.stringify(runs.map(({ path, ...r }) => ({ ...r, reference: r.reference.kl })), null, 2)}\n`);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../util/mulberry32.js";
+import { addLinearInputRows } from "../awq/addLinearInputRows.js";
+import { createLinearInputStatistics } from "../awq/linearInputStatistics.js";
 import { createGgmlMatmulBackend } from "./createGgmlMatmulBackend.js";
+import { createPlainMatmulBackend } from "./createPlainMatmulBackend.js";
 import { plainMatmulBias } from "./createPlainMatmulBackend.js";
 
 describe("createGgmlMatmulBackend", () => {
@@ -25,6 +28,33 @@ describe("createGgmlMatmulBackend", () => {
       for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) expect(gram[i * m + j]).toBeCloseTo(gram[j * m + i], 4);
     } finally {
       await backend?.dispose();
+    }
+  });
+
+  it("inputStatistics: XᵀX, Σ|x| and Σx on the device, and addLinearInputRows takes them as the host computes them", async () => {
+    const backend = createGgmlMatmulBackend({ device: "cpu" })!;
+    try {
+      const next = mulberry32(12);
+      const cols = 40;
+      const batches = [70, 33].map((n) => ({ n, x: Float32Array.from({ length: n * cols }, () => (next() - 0.5) * (next() < 0.1 ? 20 : 1)) }));
+      const onDevice = createLinearInputStatistics({ cols });
+      const onHost = createLinearInputStatistics({ cols });
+      for (const { x, n } of batches) {
+        await addLinearInputRows({ stats: onDevice, x, n, backend });
+        await addLinearInputRows({ stats: onHost, x, n, backend: createPlainMatmulBackend() });
+      }
+      expect(onDevice.count).toBe(103);
+      for (let i = 0; i < cols * cols; i++) expect(onDevice.gram![i]).toBeCloseTo(onHost.gram![i], 2);
+      for (let c = 0; c < cols; c++) {
+        expect(onDevice.sumAbs[c]).toBeCloseTo(onHost.sumAbs[c], 3);
+        expect(onDevice.sum[c]).toBeCloseTo(onHost.sum[c], 3);
+      }
+      // kept rows (an expert's few tokens) stay on the host path
+      const kept = createLinearInputStatistics({ cols, keepRows: true });
+      await addLinearInputRows({ stats: kept, x: batches[1].x, n: 33, backend });
+      expect(kept.rows).toHaveLength(33 * cols);
+    } finally {
+      await backend.dispose();
     }
   });
 

@@ -55,6 +55,40 @@ export function createGgmlMatmulBackend(params: { device: keyof typeof GGML_BACK
         g.free(ctx);
       }
     },
+    async inputStatistics({ x, n, cols }) {
+      if (disposed) throw new Error("inputStatistics: backend was disposed");
+      if (x.length < n * cols) throw new RangeError(`inputStatistics: x has ${x.length} values, [${n}, ${cols}] needs ${n * cols}`);
+      const gram = new Float32Array(cols * cols);
+      const sumAbs = new Float32Array(cols);
+      const sum = new Float32Array(cols);
+      if (n === 0) return { gram, sumAbs, sum };
+      const ctx = g.init(metaBytes * 2);
+      if (!ctx) throw new EnvironmentError("ggml_init failed (out of memory?)");
+      let buffer: unknown = null;
+      try {
+        // X row-major [n, cols] is ggml's [cols, n]; its transpose [n, cols] made contiguous puts the
+        // tokens on ne0, which mul_mat contracts: mul_mat(Xᵀ, Xᵀ) = XᵀX, sum_rows(|Xᵀ|) = Σ|x| per column
+        const input = g.newTensor2d(ctx, GGML_TYPE_F32, cols, n);
+        const t = g.cont(ctx, g.transpose(ctx, input));
+        const gramT = g.mulMat(ctx, t, t);
+        const sumAbsT = g.sumRows(ctx, g.abs(ctx, t));
+        const sumT = g.sumRows(ctx, t);
+        const graph = g.newGraph(ctx);
+        for (const out of [gramT, sumAbsT, sumT]) g.buildForwardExpand(graph, out);
+        buffer = g.allocCtxTensors(ctx, backend);
+        if (!buffer) throw new EnvironmentError(`ggml device ${deviceName}: could not allocate ${((4 * (2 * n * cols + cols * cols)) / 2 ** 20).toFixed(0)} MiB for input statistics`);
+        g.tensorSet(input, x, 0, 4 * n * cols);
+        const status = g.graphCompute(backend, graph);
+        if (status !== 0) throw new EnvironmentError(`ggml device ${deviceName}: graph compute failed (status ${status})`);
+        g.tensorGet(gramT, gram, 0, 4 * cols * cols);
+        g.tensorGet(sumAbsT, sumAbs, 0, 4 * cols);
+        g.tensorGet(sumT, sum, 0, 4 * cols);
+        return { gram, sumAbs, sum };
+      } finally {
+        if (buffer) g.bufferFree(buffer);
+        g.free(ctx);
+      }
+    },
     async dispose() {
       if (disposed) return;
       disposed = true;

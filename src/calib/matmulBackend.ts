@@ -20,6 +20,12 @@ export interface MatmulBackend {
   readonly name: string;
   /** `x · weightᵀ + bias` → a fresh row-major [n, m] array. */
   matmulBias(params: MatmulBiasParams): Promise<Float32Array>;
+  /**
+   * Optional: the statistics AWQ accumulates for rows X [n, cols] — XᵀX [cols, cols], Σ|x| and Σx per
+   * column — in one call, where the backend can do it without the host's per-row passes (a GPU device:
+   * the transposition and the sums run there too). Absent: the caller transposes and asks matmulBias.
+   */
+  inputStatistics?(params: { x: Float32Array; n: number; cols: number }): Promise<{ gram: Float32Array; sumAbs: Float32Array; sum: Float32Array }>;
   /** Release native resources (sessions). Safe to call twice. */
   dispose(): Promise<void>;
 }

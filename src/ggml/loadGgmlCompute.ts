@@ -24,6 +24,10 @@ export interface GgmlCompute {
   newTensor2d: NativeFn;
   mulMat: NativeFn;
   add: NativeFn;
+  transpose: NativeFn;
+  cont: NativeFn;
+  abs: NativeFn;
+  sumRows: NativeFn;
   newGraph: NativeFn;
   buildForwardExpand: NativeFn;
   /** ggml_backend_dev_by_type(type): a device pointer or null. */
@@ -59,6 +63,10 @@ export function loadGgmlCompute(): GgmlCompute {
     newTensor2d: base.func("void *ggml_new_tensor_2d(void *ctx, int type, int64_t ne0, int64_t ne1)"),
     mulMat: base.func("void *ggml_mul_mat(void *ctx, void *a, void *b)"),
     add: base.func("void *ggml_add(void *ctx, void *a, void *b)"),
+    transpose: base.func("void *ggml_transpose(void *ctx, void *a)"),
+    cont: base.func("void *ggml_cont(void *ctx, void *a)"),
+    abs: base.func("void *ggml_abs(void *ctx, void *a)"),
+    sumRows: base.func("void *ggml_sum_rows(void *ctx, void *a)"),
     newGraph: base.func("void *ggml_new_graph(void *ctx)"),
     buildForwardExpand: base.func("void ggml_build_forward_expand(void *graph, void *tensor)"),
     devByType: ggml.func("void *ggml_backend_dev_by_type(int type)") as (type: number) => unknown,
