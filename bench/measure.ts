@@ -21,6 +21,8 @@ export interface Measurement {
   bytesWritten?: number;
   storageBytesRead?: number;
   storageBytesWritten?: number;
+  /** The command's --json output (its last stdout line, when it is JSON): stage timings and the like. */
+  output?: Record<string, unknown>;
   /** Wall time seen by the parent: process spawn to exit (Node.js start-up included). */
   processWallSeconds?: number;
 }
@@ -31,11 +33,15 @@ export function measureCli(args: string[], env: Record<string, string> = {}): Pr
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [probe, ...args], {
-      stdio: ["ignore", "ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
       env: { ...process.env, CI: "true", ...env },
     });
     let report = "";
     let stderr = "";
+    let stdout = "";
+    child.stdout!.on("data", (d) => {
+      stdout = (stdout + d).slice(-1_000_000);
+    });
     const peaks = { anon: 0, file: 0 };
     const sampler = setInterval(() => {
       try {
@@ -54,6 +60,11 @@ export function measureCli(args: string[], env: Record<string, string> = {}): Pr
       clearInterval(sampler);
       if (code !== 0) return reject(new Error(`oss-prep ${args.join(" ")} exited ${code}: ${stderr.slice(-2000)}`));
       const measured = JSON.parse(report.trim().split("\n").pop()!) as Measurement;
+      try {
+        measured.output = JSON.parse(stdout.trim().split("\n").pop() ?? "");
+      } catch {
+        // not a --json run
+      }
       resolve({ ...measured, ...(peaks.anon > 0 && { peakRssAnonBytes: peaks.anon, peakRssFileBytes: peaks.file }), processWallSeconds: (performance.now() - t0) / 1000 });
     });
   });

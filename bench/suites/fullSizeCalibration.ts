@@ -91,7 +91,7 @@ export async function benchFullSizeCalibration(): Promise<void> {
         "\"vs anchor\" divides by the anchor's tokens/s.",
       "",
       table(
-        ["run", "tokens", "wall", "CPU", "peak RSS (anon + file)", "tokens/s (whole run)", "vs anchor", "load", "measured"],
+        ["run", "tokens", "wall", "CPU", "peak RSS (anon + file)", "tokens/s (whole run)", "vs anchor", "phases (the command's own timings)", "load", "measured"],
         ordered.map((r) => [
           r.label,
           r.tokens.toLocaleString("en-US"),
@@ -100,6 +100,7 @@ export async function benchFullSizeCalibration(): Promise<void> {
           r.m.peakRssBytes ? rss(r.m) : "–",
           (r.tokens / r.m.wallSeconds).toFixed(1),
           anchorTps ? `${(r.m.wallSeconds / (r.tokens / anchorTps)).toFixed(2)}×` : "–",
+          phases(r.m),
           r.load,
           `${r.date} ${r.commit}`,
         ]),
@@ -140,9 +141,19 @@ export async function benchFullSizeCalibration(): Promise<void> {
     const l = load();
     const m = await measureCli(run.args);
     rows.set(run.id, { id: run.id, label: run.label, tokens: run.tokens, m, load: l, date: new Date().toISOString().slice(0, 10), commit });
-    log(`${run.label}: ${fmtS(m.wallSeconds)} wall, ${fmtS(m.cpuSeconds)} CPU, ${fmtGiB(m.peakRssBytes)} peak RSS`);
+    log(`${run.label}: ${fmtS(m.wallSeconds)} wall, ${fmtS(m.cpuSeconds)} CPU, ${fmtGiB(m.peakRssBytes)} peak RSS; ${JSON.stringify(m.output?.seconds ?? {})}`);
     await write();
   }
+}
+
+/** "forward 10.9 min, search 4.1 min, …" from the command's --json seconds (nested objects flattened). */
+function phases(m: Measurement): string {
+  const seconds = m.output?.seconds;
+  if (!seconds || typeof seconds !== "object") return "–";
+  return Object.entries(seconds as Record<string, unknown>)
+    .filter(([key, v]) => typeof v === "number" && key !== "total")
+    .map(([key, v]) => `${key} ${fmtS(v as number)}`)
+    .join(", ");
 }
 
 function gitCommit(): string {
