@@ -16,7 +16,8 @@ import { join } from "node:path";
 import { BUILTIN_CALIBRATION_DOCUMENTS, BUILTIN_CALIBRATION_NAME } from "../../src/calib/data/builtinCalibrationText.js";
 import { buildCalibrationSequences } from "../../src/calib/data/buildCalibrationSequences.js";
 import { readByteLevelBpeEncoder } from "../../src/formats/tokenizer/readByteLevelBpeEncoder.js";
-import { packageRoot } from "../../src/util/paths.js";
+import { packageRoot, sharedDir } from "../../src/util/paths.js";
+import { parse, stringify } from "yaml";
 import { type Measurement, measureCli } from "../measure.js";
 import { table, writeBenchSection } from "../report.js";
 
@@ -38,7 +39,7 @@ interface Row {
   commit: string;
 }
 
-const ROW_IDS = ["anchor", "prune", "awq-16", "awq-128"] as const;
+const ROW_IDS = ["anchor", "prune", "awq-16", "awq-128", "build-pruned-15b", "build-awq-4bit"] as const;
 type RowId = (typeof ROW_IDS)[number];
 
 /**
@@ -113,7 +114,7 @@ export async function benchFullSizeCalibration(): Promise<void> {
 
   const out = join(dir, "calib-out");
   await mkdir(out, { recursive: true });
-  const runs: Array<{ id: RowId; label: string; tokens: number; args: string[] }> = [
+  const runs: Array<{ id: RowId; label: string; tokens: number; args: string[]; cleanup?: string[] }> = [
     { id: "anchor", label: "anchor: node-llama-cpp prompt processing, 16 × 512 tokens", tokens: 8192, args: ["--prompt-anchor", gguf, sequencesFile, String(threads)] },
     {
       id: "prune",
@@ -134,20 +135,48 @@ export async function benchFullSizeCalibration(): Promise<void> {
       args: ["awq", synth, "--engine", "llama", "--gguf", gguf, "--calib", calibText, "--samples", "128", "--seqlen", "512", "-o", join(out, "awq-128"), "--json"],
     },
   ];
+  // the variants through export: their own stages without eval (CMMLU scoring of a synthetic model
+  // measures nothing and would take hours here) and vram (needs a GPU); calibration from the local
+  // CMMLU copy as a user offline would give it. Each build's work dir and output are removed after its
+  // row (the disk holds one at a time).
+  for (const variant of ["pruned-15b", "awq-4bit"] as const) {
+    const doc = parse(await readFile(join(packageRoot(), "pipelines", `${variant}.yaml`), "utf8")) as { name: string; stages: Array<{ stage: string }> };
+    doc.name = `${variant}-to-export`;
+    doc.stages = doc.stages.filter((st) => st.stage !== "eval" && st.stage !== "vram");
+    const file = join(dir, `${variant}-to-export.yaml`);
+    await writeFile(file, stringify(doc));
+    const work = join(dir, `build-work-${variant}`);
+    runs.push({
+      id: `build-${variant}`,
+      label: `\`oss-prep build --variant ${variant}\` without eval/vram, through export (source hashing included)`,
+      tokens: variant === "pruned-15b" ? 16384 : 8192,
+      args: ["build", "--variant", file, "--model", synth, "--work-dir", work, "--out", join(out, `build-${variant}`), "--cmmlu-dir", join(sharedDir(), "cmmlu"), "--json"],
+      cleanup: [work, join(out, `build-${variant}`)],
+    });
+  }
   for (const run of runs.filter((r) => wanted.includes(r.id))) {
     log(`${run.label}…`);
-    const target = run.args[run.args.indexOf("-o") + 1];
+    const target = run.args.includes("-o") ? run.args[run.args.indexOf("-o") + 1] : undefined;
     if (target) await rm(target, { recursive: true, force: true });
+    for (const path of run.cleanup ?? []) await rm(path, { recursive: true, force: true });
     const l = load();
     const m = await measureCli(run.args);
     rows.set(run.id, { id: run.id, label: run.label, tokens: run.tokens, m, load: l, date: new Date().toISOString().slice(0, 10), commit });
     log(`${run.label}: ${fmtS(m.wallSeconds)} wall, ${fmtS(m.cpuSeconds)} CPU, ${fmtGiB(m.peakRssBytes)} peak RSS; ${JSON.stringify(m.output?.seconds ?? {})}`);
     await write();
+    for (const path of run.cleanup ?? []) await rm(path, { recursive: true, force: true });
   }
 }
 
 /** "forward 10.9 min, search 4.1 min, …" from the command's --json seconds (nested objects flattened). */
 function phases(m: Measurement): string {
+  const stages = m.output?.stages;
+  if (Array.isArray(stages)) {
+    return (stages as Array<{ id?: string; seconds?: number; cached?: boolean }>)
+      .filter((st) => typeof st.seconds === "number")
+      .map((st) => `${st.id} ${fmtS(st.seconds!)}${st.cached ? " (cached)" : ""}`)
+      .join(", ");
+  }
   const seconds = m.output?.seconds;
   if (!seconds || typeof seconds !== "object") return "–";
   return Object.entries(seconds as Record<string, unknown>)
