@@ -35,6 +35,8 @@ export function awqCommand(): Command {
       const { formatAwqLayer, summarizeAwq } = await import("../awq/summarizeAwq.js");
       const { logInfo } = await import("../util/log.js");
       const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
+      const { checkOutputDirectory } = await import("../util/checkOutputPath.js");
+      await checkOutputDirectory({ path: opts.output, option: "-o", inputs: [checkpoint, ...(params.gguf ? [params.gguf] : []), ...(params.calib ? [params.calib] : [])] });
       const outDir = resolve(opts.output);
       await mkdir(outDir, { recursive: true });
       const signal = interruptSignal();

@@ -25,6 +25,8 @@ export function convertCommand(): Command {
       const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
       const { formatBytes } = await import("../util/format.js");
       const { resolve } = await import("node:path");
+      const { checkOutputFile } = await import("../util/checkOutputPath.js");
+      await checkOutputFile({ path: opts.output, option: "-o", inputs: [dir] });
       const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
       let summary: unknown;
       await runner.run([

@@ -48,6 +48,8 @@ export function pruneCommand(): Command {
       const { mkdir, rename, rm } = await import("node:fs/promises");
       const { dirname, basename, join } = await import("node:path");
       if (existsSync(outDir)) throw new UsageError(`--out: ${outDir} already exists (remove it or choose another folder)`);
+      const { checkOutputDirectory } = await import("../util/checkOutputPath.js");
+      await checkOutputDirectory({ path: outDir, option: "--out", inputs: [checkpoint, ...(params.gguf ? [params.gguf] : [])] });
       await mkdir(dirname(outDir), { recursive: true });
       // Written into a sibling, renamed at the end: an interrupted prune leaves no half checkpoint at --out.
       const partial = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);

@@ -28,6 +28,8 @@ export function quantizeCommand(): Command {
       const { summarizeQuantization } = await import("../quant/summarizeQuantization.js");
       const { PlainStepRunner, defaultStepRunner } = await import("../pipeline/progress.js");
       const { formatBytes } = await import("../util/format.js");
+      const { checkOutputFile } = await import("../util/checkOutputPath.js");
+      await checkOutputFile({ path: opts.output, option: "-o", inputs: [input, ...(opts.imatrix ? [opts.imatrix] : [])] });
       const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
       let summary: ReturnType<typeof summarizeQuantization> | undefined;
       await runner.run([

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import { lstat, open, rename, rm, type FileHandle } from "node:fs/promises";
+import { InvalidInputError } from "../errors.js";
 import { basename, dirname, join } from "node:path";
 import { syncDirectory } from "./syncDirectory.js";
 
@@ -24,7 +25,25 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     throw error;
   }
   await handle.close();
+  try {
+    await refuseSpecialTarget(path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
   await rename(tmp, path);
+}
+
+/**
+ * The last check before a rename replaces `path`: only a regular file (or a link) may be replaced.
+ * Commands check their outputs before any work (checkOutputPath); this catches a target that became a
+ * device, FIFO or folder meanwhile, and any writer that did not check.
+ */
+async function refuseSpecialTarget(path: string): Promise<void> {
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing && !existing.isFile() && !existing.isSymbolicLink()) {
+    throw new InvalidInputError(path, "exists and is not a regular file (a folder, device, FIFO or socket): not replaced");
+  }
 }
 
 /** A file being written under a temporary name beside its target (openAtomicFile). */
@@ -56,6 +75,7 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
     async commit() {
       await handle.sync();
       await close();
+      await refuseSpecialTarget(path);
       await rename(tempPath, path);
       await syncDirectory(dirname(path));
     },
