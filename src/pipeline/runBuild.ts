@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, relative } from "node:path";
-import { EnvironmentError, OssPrepError } from "../errors.js";
+import { EnvironmentError, OssPrepError, UsageError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { logWarn } from "../util/log.js";
 import { machineThreads } from "../util/threads.js";
@@ -117,12 +117,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   if (only) {
     for (const name of only) {
       if (!pipeline.stages.some((s) => s.id === name || s.definition.name === name)) {
-        throw new OssPrepError(`--only ${name}: no such stage in ${pipeline.file} (stages: ${pipeline.stages.map((s) => s.id).join(", ")})`);
+        throw new UsageError(`--only ${name}: no such stage in ${pipeline.file} (stages: ${pipeline.stages.map((s) => s.id).join(", ")})`);
       }
     }
   }
   await mkdir(join(workDir, "stages"), { recursive: true });
-  await mkdir(buildDir, { recursive: true });
   const digests = new DigestCache(join(workDir, "digests.json"));
   await digests.load();
 
@@ -287,6 +286,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
 
   // Export: hard-link exported artifacts into the build dir and write the manifest beside them.
   const exported: ManifestStage[] = [];
+  // the output folder appears once every stage has run: a failed build leaves none behind
+  await mkdir(buildDir, { recursive: true });
   for (const record of records) {
     const stage = pipeline.stages.find((s) => s.id === record.id)!;
     const outputs = produced.get(record.id)!;

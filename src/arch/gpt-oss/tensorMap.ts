@@ -97,9 +97,10 @@ export function llamaCppTensorOrder<T extends HfTensorRef>(tensors: readonly T[]
   return [...tensors].sort((x, y) => compareCodePoints(x.file, y.file) || compareCodePoints(x.name, y.name));
 }
 
-function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+/** The experts' tensors every layer must have (MXFP4 blocks and scales, float biases). */
+const EXPERT_TENSORS = ["gate_up_proj_blocks", "gate_up_proj_scales", "gate_up_proj_bias", "down_proj_blocks", "down_proj_scales", "down_proj_bias"] as const;
+/** Dtypes the converter reads for the dense tensors and biases. */
+const FLOAT_DTYPES: readonly string[] = ["BF16", "F16", "F32"];
 
 /**
  * The GGUF tensors of a gpt-oss conversion, in file order. `experts` says whether the MXFP4
@@ -238,9 +239,15 @@ export function planGgufTensors(params: {
   for (let layer = 0; layer < hp.nLayers; layer++) {
     if (!seenLayers.has(layer)) throw new InvalidInputError(where, `missing tensors of layer ${layer}`, `model.layers.${layer}.*`);
     for (const rest of Object.keys(DENSE_LAYER_TENSORS)) need(`model.layers.${layer}.${rest}`);
-    for (const rest of ["down_proj_bias", "gate_up_proj_bias"]) need(`model.layers.${layer}.mlp.experts.${rest}`);
+    // every expert tensor, blocks and scales included: the experts' GGUF weights are planned when a
+    // layer's *_scales tensor is met, so without this a checkpoint missing one would convert "fine"
+    for (const rest of EXPERT_TENSORS) need(`model.layers.${layer}.mlp.experts.${rest}`);
   }
-  void numel;
+  for (const t of ordered) {
+    const rest = LAYER_RE.exec(t.name)?.[2];
+    const expected = rest?.endsWith("_blocks") || rest?.endsWith("_scales") ? ["U8"] : FLOAT_DTYPES;
+    if (!expected.includes(t.dtype)) throw new InvalidInputError(where, `dtype ${t.dtype}, expected ${expected.join(" or ")}`, t.name);
+  }
   return [...first, ...second];
 }
 
