@@ -2,7 +2,8 @@
  * What oss-prep knows about the cache beyond what the cache itself records, kept in the work dir
  * (never inside the shared HF cache):
  *
- * - which blobs were verified, keyed by (path, size, mtime, inode) as the engine's digest memo is:
+ * - which blobs were verified, keyed by (path, size, mtime, ctime, inode) as the engine's digest memo
+ *   is (ctime because it cannot be set back: a same-size edit with its mtime restored still misses):
  *   the source stage runs on every build, and re-hashing 13 GB each time would cost a minute for
  *   nothing; any rewrite of a blob changes one of these and forces a full check;
  * - the file list of each snapshot it downloaded (per allowlist), so that offline mode knows the
@@ -18,6 +19,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 interface BlobEntry {
   size: number;
   mtimeMs: number;
+  ctimeMs?: number;
   ino: number;
   sha256: string;
 }
@@ -45,14 +47,14 @@ export class VerifiedBlobMemo {
     return this;
   }
 
-  /** The sha256 recorded when this exact file (same size, mtime, inode) was verified. */
+  /** The sha256 recorded when this exact file (same size, mtime, ctime, inode) was verified. */
   lookup(path: string, info: Stats): string | undefined {
     const hit = this.data.blobs[path];
-    return hit && hit.size === info.size && hit.mtimeMs === info.mtimeMs && hit.ino === info.ino ? hit.sha256 : undefined;
+    return hit && hit.size === info.size && hit.mtimeMs === info.mtimeMs && hit.ctimeMs === info.ctimeMs && hit.ino === info.ino ? hit.sha256 : undefined;
   }
 
   remember(path: string, info: Stats, sha256: string): void {
-    this.data.blobs[path] = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, sha256 };
+    this.data.blobs[path] = { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, sha256 };
     this.dirty = true;
   }
 

@@ -1,7 +1,8 @@
 /**
  * Artifact digests. Downstream cache keys hash the digests of their inputs, so digests must be
  * content-based; to avoid re-hashing multi-GB files on every run, file hashes are memoised in the
- * work dir keyed by (path, size, mtime, inode) — any rewrite changes one of these.
+ * work dir keyed by (path, size, mtime, ctime, inode). ctime is in the key because it cannot be set
+ * back: a same-size edit whose mtime was restored (touch -d, utimes) still changes it.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
@@ -32,7 +33,7 @@ async function listFiles(root: string): Promise<string[]> {
 }
 
 export class DigestCache {
-  private entries: Record<string, { size: number; mtimeMs: number; ino: number; sha256: string }> = {};
+  private entries: Record<string, { size: number; mtimeMs: number; ctimeMs?: number; ino: number; sha256: string }> = {};
   private dirty = false;
   constructor(private readonly file: string) {}
 
@@ -47,17 +48,17 @@ export class DigestCache {
   async sha256(path: string): Promise<{ size: number; sha256: string }> {
     const info = await stat(path);
     const hit = this.entries[path];
-    if (hit && hit.size === info.size && hit.mtimeMs === info.mtimeMs && hit.ino === info.ino) {
+    if (hit && hit.size === info.size && hit.mtimeMs === info.mtimeMs && hit.ctimeMs === info.ctimeMs && hit.ino === info.ino) {
       return { size: info.size, sha256: hit.sha256 };
     }
     const sha256 = await hashFile({ path });
-    this.entries[path] = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, sha256 };
+    this.entries[path] = { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, sha256 };
     this.dirty = true;
     return { size: info.size, sha256 };
   }
 
-  remember(path: string, sha256: string, info: { size: number; mtimeMs: number; ino: number }): void {
-    this.entries[path] = { ...info, sha256 };
+  remember(path: string, sha256: string, info: { size: number; mtimeMs: number; ctimeMs: number; ino: number }): void {
+    this.entries[path] = { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, sha256 };
     this.dirty = true;
   }
 

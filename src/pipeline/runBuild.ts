@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { basename, isAbsolute, join, relative } from "node:path";
+import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import { EnvironmentError, OssPrepError, UsageError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { logWarn } from "../util/log.js";
@@ -98,6 +98,10 @@ function startMemorySampler(): () => number {
 
 async function linkInto(source: string, target: string): Promise<void> {
   await mkdir(join(target, ".."), { recursive: true });
+  // already this file (a cached rebuild): nothing to do. Renaming a new link onto the same inode is a
+  // no-op that would leave the temporary link behind, and each new link changes the file's ctime
+  const [from, to] = await Promise.all([stat(source), stat(target).catch(() => undefined)]);
+  if (to && to.ino === from.ino && to.dev === from.dev) return;
   const tmp = join(target, "..", `.${basename(target)}.link-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
     await link(source, tmp);
@@ -188,9 +192,17 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       const forced = options.force === true && (!only || only.has(stage.id) || only.has(stage.definition.name));
       const previous = await readStageRecord(finalDir);
       if (previous && !forced && !stage.definition.alwaysRun) {
-        produced.set(stage.id, await loadOutputs(previous, finalDir));
-        records.push({ ...previous, id: stage.id, cached: true });
-        return "cached";
+        // a cached output is used only as it was written: every file present, of its size and digest
+        // (the digest memo re-hashes a file whose size, mtime or inode changed)
+        const problem = await checkCachedOutputs(previous, finalDir, digests);
+        if (!problem) {
+          produced.set(stage.id, await loadOutputs(previous, finalDir));
+          records.push({ ...previous, id: stage.id, cached: true });
+          return "cached";
+        }
+        const message = `${stage.id}: the cached output ${problem}: running the stage again`;
+        warnings.push(message);
+        logWarn(message);
       }
       if (!selected(stage)) return "skipped: not selected";
 
@@ -302,9 +314,14 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       const info = await stat(artifact.path);
       if (info.isFile()) {
         await linkInto(artifact.path, join(buildDir, basename(artifact.path)));
+        // the link changed the file's ctime: the digest memo learns it, so the next build does not re-hash
+        digests.remember(artifact.path, out.files[0].sha256, await stat(artifact.path));
         manifestOutputs.push({ ...out, path: basename(artifact.path) });
       } else {
-        for (const file of artifact.files) await linkInto(join(artifact.path, file.path), join(buildDir, stage.id, file.path));
+        for (const file of artifact.files) {
+          await linkInto(join(artifact.path, file.path), join(buildDir, stage.id, file.path));
+          digests.remember(join(artifact.path, file.path), file.sha256, await stat(join(artifact.path, file.path)));
+        }
         manifestOutputs.push({ ...out, path: stage.id });
       }
     }
@@ -322,9 +339,28 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     tools: toolVersions(),
     warnings,
   };
+  await digests.save();
   const manifestPath = join(buildDir, "manifest.json");
   await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { buildDir, manifestPath, manifest };
+}
+
+/** Why a cached stage's outputs cannot be reused (a file missing, resized or changed), or undefined. */
+async function checkCachedOutputs(record: ManifestStage, dir: string, digests: DigestCache): Promise<string | undefined> {
+  for (const out of record.outputs) {
+    const path = isAbsolute(out.path) ? out.path : join(dir, out.path);
+    const info = await stat(path).catch(() => undefined);
+    if (!info) return `${path} is missing`;
+    const base = info.isFile() ? dirname(path) : path;
+    for (const file of out.files) {
+      const full = join(base, file.path);
+      const s = await stat(full).catch(() => undefined);
+      if (!s?.isFile()) return `file ${full} is missing`;
+      if (s.size !== file.size) return `file ${full} has ${s.size} bytes, ${file.size} when written`;
+      if ((await digests.sha256(full)).sha256 !== file.sha256) return `file ${full} changed since it was written (sha256)`;
+    }
+  }
+  return undefined;
 }
 
 async function loadOutputs(record: ManifestStage, dir: string): Promise<Record<string, Artifact>> {
