@@ -47,6 +47,26 @@ describe("createHubFetch", () => {
     ]);
   });
 
+  it("a request to another origin than the Hub's (a listing's next page elsewhere) carries no Authorization", async () => {
+    const seen: Array<[string, string | undefined]> = [];
+    const other = await serve((req, res) => {
+      seen.push(["other", req.headers.authorization]);
+      res.end("[]");
+    });
+    const hub = await serve((req, res) => {
+      seen.push(["hub", req.headers.authorization]);
+      res.writeHead(200, { Link: `<${other}/api/models/x/tree/main?cursor=2>; rel="next"` }).end("[]");
+    });
+    const { fetch } = createHubFetch({ origin: new URL(hub).origin });
+    const first = await fetch(`${hub}/api/models/x/tree/main`, { headers: { Authorization: "Bearer hf_x" } });
+    const next = /<([^>]+)>/.exec(first.headers.get("link")!)![1];
+    await fetch(next, { headers: { Authorization: "Bearer hf_x" } }); // what the library does with rel="next"
+    expect(seen).toEqual([
+      ["hub", "Bearer hf_x"],
+      ["other", undefined],
+    ]);
+  });
+
   it("retries 5xx on GET, never a 500 on POST (it may have been applied), and records the final failure", async () => {
     let gets = 0;
     let posts = 0;

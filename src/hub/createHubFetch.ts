@@ -6,7 +6,9 @@
  *   only where a retry cannot duplicate work (idempotent methods, or 429/503 which the server did
  *   not act on) and the body can be sent again;
  * - redirects followed here rather than by undici, so the Authorization header is dropped whenever
- *   a redirect leaves the Hub's origin (the CDN gets a signed URL, never the token);
+ *   a redirect leaves the Hub's origin (the CDN gets a signed URL, never the token); and any request
+ *   to another origin than `origin` loses it too — the library follows a listing's `Link: rel="next"`
+ *   with the same headers, so a server could otherwise page the token to itself;
  * - cancellation through the build's AbortSignal (the library passes none on downloads);
  * - a record of the last failed response with the Hub's X-Error-Code / X-Error-Message headers,
  *   which the library's HubApiError does not keep and which tell a gated repo from a missing one.
@@ -48,6 +50,8 @@ export interface RetryPolicy {
 }
 
 export interface HubFetchOptions extends RetryPolicy {
+  /** The Hub's origin (scheme, host, port): the only one a request may carry Authorization to. */
+  origin?: string;
   signal?: AbortSignal;
   onRetry?: (info: { url: string; status?: number; reason: string; delayMs: number; attempt: number }) => void;
   /** Called with the final response of every request (after redirects and retries). */
@@ -141,6 +145,7 @@ export function createHubFetch(options: HubFetchOptions = {}): HubFetch {
     const canRetry = isReplayable(init.body);
     for (let attempt = 0; ; attempt++) {
       const headers = new Headers(init.headers); // fresh per attempt: redirects may strip Authorization
+      if (options.origin && new URL(url).origin !== options.origin) headers.delete("authorization");
       let response: Response;
       try {
         response = await followRedirects(url, init, headers, signal);

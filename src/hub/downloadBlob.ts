@@ -108,7 +108,7 @@ export async function downloadBlob(params: {
     try {
       if (offset < expected.size) {
         let response: HubResponseInfo | undefined; // the last response, to check what a Range request got
-        const session = createHubFetch({ ...params.retry, signal, onResponse: (r) => (response = r) });
+        const session = createHubFetch({ ...params.retry, signal, origin: new URL(params.endpoint).origin, onResponse: (r) => (response = r) });
         let blob: Blob | null;
         try {
           // Resolve once (size check, redirect target); later attempts reuse it and go straight to the bytes.

@@ -80,7 +80,7 @@ export async function downloadHubSnapshot(params: DownloadHubSnapshotParams): Pr
   const hub = await import("@huggingface/hub");
   const layout = repoCacheLayout(env.cacheDir, repo);
   const context: HubErrorContext = { repo, endpoint: env.endpoint, revision, tokenSource: env.tokenSource, operation: "download" };
-  const meta = createHubFetch({ ...params.retry, signal });
+  const meta = createHubFetch({ ...params.retry, signal, origin: new URL(env.endpoint).origin });
   const credentials = { hubUrl: env.endpoint, accessToken: env.accessToken, fetch: meta.fetch };
 
   let commit: string;

@@ -168,7 +168,7 @@ export async function publishToHub(params: {
 
   // 2. What the repository has (main branch).
   const hub = await import("@huggingface/hub");
-  const session = createHubFetch({ ...params.retry, signal });
+  const session = createHubFetch({ ...params.retry, signal, origin: new URL(env.endpoint).origin });
   const credentials = { hubUrl: env.endpoint, accessToken: env.accessToken, fetch: session.fetch };
   const remote = new Map<string, { oid: string; lfsOid?: string }>();
   let exists = true;

@@ -3,6 +3,8 @@
  * allowlist, resume after a dropped connection, corrupt bytes, auth errors, rate limits, 5xx,
  * offline mode, the disk check and the concurrency bound.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -138,6 +140,32 @@ describe("download: the Hugging Face cache layout", () => {
     expect(cdn.length).toBeGreaterThan(0);
     expect(cdn.every((r) => !r.hadAuthorization)).toBe(true);
     expect(hub.requests.filter((r) => r.route === "resolve").every((r) => r.hadAuthorization)).toBe(true);
+  });
+
+  it("never sends the token to another origin a listing's next page points at", async () => {
+    // the other origin answers with the Hub's own pages (a proxy), so the listing completes
+    const seen: Array<string | undefined> = [];
+    let hubUrl = "";
+    const other = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      void fetch(`${hubUrl}${req.url}`).then(async (r) => {
+        res.writeHead(r.status, Object.fromEntries([...r.headers].filter(([k]) => k === "content-type" || k === "link")));
+        res.end(Buffer.from(await r.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
+    try {
+      const otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      const hub = await serve([gptOssLikeRepo("openai/gpt-oss-20b")], { nextPageOrigin: otherOrigin });
+      hubUrl = hub.url;
+      await download(hub, freshCache(), { token: TOKEN }).promise;
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((auth) => auth === undefined)).toBe(true);
+      expect(hub.requests.filter((r) => r.route === "tree")[0].hadAuthorization).toBe(true);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((r) => other.close(r));
+    }
   });
 
   it("keeps at most `concurrency` files in flight", async () => {

@@ -130,6 +130,8 @@ export async function startHubServer(options: {
   tokens?: Record<string, string>;
   /** Tree page size (small values exercise pagination). */
   pageSize?: number;
+  /** A hostile listing: its `Link: rel="next"` points at this origin instead of the Hub's. */
+  nextPageOrigin?: string;
   /** LFS objects above this size are uploaded in parts of `multipartChunkBytes`. */
   multipartThresholdBytes?: number;
   multipartChunkBytes?: number;
@@ -430,6 +432,11 @@ export async function startHubServer(options: {
       const headers: Record<string, string> = {};
       if (cursor + pageSize < all.length) {
         const next = new URL(url);
+        if (options.nextPageOrigin) {
+          const origin = new URL(options.nextPageOrigin);
+          next.protocol = origin.protocol;
+          next.host = origin.host;
+        }
         next.searchParams.set("cursor", String(cursor + pageSize));
         headers.Link = `<${next.href}>; rel="next"`;
       }
