@@ -38,14 +38,17 @@ export function awqCommand(): Command {
       const { checkOutputDirectory } = await import("../util/checkOutputPath.js");
       await checkOutputDirectory({ path: opts.output, option: "-o", inputs: [checkpoint, ...(params.gguf ? [params.gguf] : []), ...(params.calib ? [params.calib] : [])] });
       const outDir = resolve(opts.output);
-      await mkdir(outDir, { recursive: true });
+      // a folder this run creates goes again if the run fails (one that existed is left as it was)
+      const created = await mkdir(outDir, { recursive: true });
       const signal = interruptSignal();
       let nLayers = 0;
       let report: ((update: import("../pipeline/types.js").ProgressUpdate) => void) | undefined;
       const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
       const live = !(runner instanceof PlainStepRunner);
       let result: Awaited<ReturnType<typeof quantizeAwq>> | undefined;
-      await runner.run([
+      const { rm } = await import("node:fs/promises");
+      try {
+        await runner.run([
         {
           title: `awq ${checkpoint} → ${opts.output} (${params.method}, group ${params.group}, experts ${params.experts})`,
           run: async (update) => {
@@ -87,7 +90,11 @@ export function awqCommand(): Command {
             return `${nLayers} layers, ${result.gguf.bitsPerWeight.toFixed(3)} bits per weight`;
           },
         },
-      ]);
+        ]);
+      } catch (error) {
+        if (created) await rm(created, { recursive: true, force: true });
+        throw error;
+      }
       const summary = summarizeAwq(result!);
       if (opts.json) {
         const { text: _text, ...rest } = summary;

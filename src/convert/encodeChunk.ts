@@ -2,7 +2,8 @@
  * Encode a chunk of rows into a ggml type: float formats here (with the converter's rounding),
  * quantized types through ggml's own kernels (quantizeRows, loaded only when needed).
  */
-import { GgmlType } from "../formats/gguf/ggmlTypes.js";
+import { InvalidInputError } from "../errors.js";
+import { GgmlType, ggmlTypeName } from "../formats/gguf/ggmlTypes.js";
 import { f32ToBf16, f32ToF16, requantizeBf16 } from "../formats/float/floatConversions.js";
 import { releaseFloat32Scratch, takeFloat32Scratch } from "../util/float32Scratch.js";
 import { chunkToF32, type TensorChunk } from "./tensorChunks.js";
@@ -16,6 +17,8 @@ export async function encodeChunk(params: {
   type: GgmlType;
   /** Importance matrix slice for these rows (nPerRow values), K-quants and friends. */
   imatrix?: Float32Array;
+  /** The file and tensor the rows come from, named when a row cannot be quantized. */
+  where?: { file: string; tensor: string };
 }): Promise<Buffer> {
   const { chunk, type } = params;
   switch (type) {
@@ -28,6 +31,14 @@ export async function encodeChunk(params: {
       return bytesOf(chunk.bf16 ? requantizeBf16(chunk.bf16) : f32ToBf16(chunkToF32(chunk)));
     case GgmlType.F16:
       return bytesOf(f32ToF16(chunkToF32(chunk)));
+  }
+  // llama.cpp validates quantized rows (ggml_validate_row_data) and refuses the model: a NaN or ±Inf
+  // weight makes its block's scale non-finite, and the file evaluates to garbage. Checked here on the
+  // source bits, before the kernel, so the error names the tensor and row.
+  const bad = firstNonFiniteRow(chunk);
+  if (bad !== undefined) {
+    const where = params.where ?? { file: "input", tensor: "a tensor" };
+    throw new InvalidInputError(where.file, `row ${chunk.firstRow + bad} holds a NaN or infinite value: it cannot be quantized to ${ggmlTypeName(type)} (llama.cpp refuses such rows too)`, where.tensor);
   }
   const { quantizeRows } = await import("../ggml/quantizeRows.js");
   const rows = { type, nRows: chunk.nRows, nPerRow: chunk.nPerRow, imatrix: params.imatrix };
@@ -46,4 +57,25 @@ export async function encodeChunk(params: {
   } finally {
     releaseFloat32Scratch(scratch);
   }
+}
+
+/** The first row (within the chunk) holding a NaN or ±Inf, from the source's own bits; undefined if none. */
+function firstNonFiniteRow(chunk: TensorChunk): number | undefined {
+  const { nPerRow } = chunk;
+  if (chunk.mxfp4) {
+    // block_mxfp4: an E8M0 scale byte then 16 bytes of FP4 pairs (always finite); scale 0xFF is NaN
+    const blocksPerRow = nPerRow / 32;
+    const b = chunk.mxfp4;
+    for (let i = 0; i < b.length; i += 17) if (b[i] === 0xff) return Math.floor(i / 17 / blocksPerRow);
+    return undefined;
+  }
+  if (chunk.bf16) {
+    const u = chunk.bf16;
+    for (let i = 0; i < u.length; i++) if ((u[i] & 0x7f80) === 0x7f80) return Math.floor(i / nPerRow);
+    return undefined;
+  }
+  const f = chunkToF32(chunk);
+  const u = new Uint32Array(f.buffer, f.byteOffset, f.length);
+  for (let i = 0; i < u.length; i++) if ((u[i] & 0x7f800000) === 0x7f800000) return Math.floor(i / nPerRow);
+  return undefined;
 }

@@ -118,7 +118,7 @@ export async function writeCheckpointGguf(params: {
           const values = params.imatrix?.(p.plan.name);
           for await (const raw of tensorChunks({ checkpoint, plan: p.plan, keepMxfp4: p.type === GgmlType.MXFP4, fused, where })) {
             const chunk = params.prepareChunk ? params.prepareChunk(raw, p) : raw;
-            const encoded = encodeChunk({ chunk, type: p.type, imatrix: imatrixSlice(values, chunk) });
+            const encoded = encodeChunk({ chunk, type: p.type, imatrix: imatrixSlice(values, chunk), where: { file: where, tensor: p.plan.source.kind === "float" ? p.plan.source.tensor : p.plan.name } });
             // once written: expert blocks go back to their pool, read and quantized buffers to theirs
             // (bufferPool ignores buffers it did not hand out, and a second give-back of one that
             // aliases another, like f32 bytes written as read)

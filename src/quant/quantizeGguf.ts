@@ -145,7 +145,7 @@ export async function quantizeGguf(params: {
             const slice = values?.subarray((values.length === nPerRow ? 0 : e) * nPerRow, ((values.length === nPerRow ? 0 : e) + 1) * nPerRow);
             const encoded = (async () => {
               const chunk = await decodeRows(data, info.type, nRows, nPerRow, firstRow, nExperts > 1 ? e : undefined);
-              return encodeChunk({ chunk, type: decision.type, imatrix: slice });
+              return encodeChunk({ chunk, type: decision.type, imatrix: slice, where: { file: path, tensor: info.name } });
             })();
             // the encoding reads `data` (or views of it) until it resolves, before the write
             yield { encoded, release: () => { buffers.release(data); encoded.then(releasePooledBuffer, () => undefined); } };

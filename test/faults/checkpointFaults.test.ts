@@ -65,3 +65,38 @@ describe("checkpoints missing what gpt-oss needs are refused by convert, quantiz
     });
   }
 });
+
+describe("NaN and infinite weights are refused by every quantizing command (issue 16, item 5)", () => {
+  const tensor = "model.layers.2.self_attn.q_proj.weight";
+  for (const [label, bits] of [["NaN", 0x7fc0], ["+Inf", 0x7f80], ["-Inf", 0xff80]] as const) {
+    it(`${label} in ${tensor}`, async () => {
+      const dir = join(home, `nonfinite-${label}`);
+      mkdirSync(dir);
+      copyCheckpoint({
+        src: tinyFixtureDir(),
+        dst: dir,
+        edit: (name, entry, bytes) => {
+          if (name !== tensor) return undefined;
+          expect(entry.dtype).toBe("BF16");
+          bytes.writeUInt16LE(bits, 2 * (5 * entry.shape[1] + 7)); // row 5, column 7
+          return { entry, bytes };
+        },
+      });
+      const out = join(home, `nonfinite-${label}-out`);
+      mkdirSync(out);
+      for (const args of [
+        ["quantize", dir, "--type", "Q8_0", "-o", join(out, "q8.gguf")],
+        ["quantize", dir, "--type", "Q5_K_M", "-o", join(out, "q5.gguf")],
+      ]) {
+        const r = await runCli(args);
+        expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(1);
+        expect(r.stderr).toContain(`${tensor}: row 5 holds a NaN or infinite value`);
+      }
+      const awq = await runCli(["awq", dir, "-o", join(out, "awq"), "--samples", "1", "--seqlen", "16", "--engine", "ts"]);
+      expect(awq.code, awq.stderr).toBe(1);
+      expect(awq.stderr).toMatch(/not finite|NaN|infinite/);
+      // item 12: the output folder awq created is gone again
+      expect(readdirSync(out)).toEqual([]);
+    });
+  }
+});
