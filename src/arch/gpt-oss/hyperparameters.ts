@@ -3,9 +3,10 @@
  * (`rope_scaling` + `rope_theta`) and transformers v5's `rope_parameters`. Anything that is not a
  * gpt-oss config is refused with the file and key named, rather than converted into garbage.
  */
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError } from "../../errors.js";
+import { decodeUtf8Strict, readDataFile } from "../../util/readTextStrict.js";
 
 export interface GptOssRope {
   theta: number;
@@ -60,12 +61,9 @@ export function layerTypesOf(slidingLayers: readonly boolean[]): string[] {
 
 export async function readGptOssConfig(params: { dir: string }): Promise<GptOssHyperparameters> {
   const file = join(params.dir, "config.json");
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new InvalidInputError(file, "missing: a checkpoint directory needs config.json");
-  }
+  if (!existsSync(file)) throw new InvalidInputError(file, "missing: a checkpoint directory needs config.json");
+  // a regular file, strict UTF-8: a FIFO named config.json would block a plain read forever
+  const text = decodeUtf8Strict(await readDataFile(file), file);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

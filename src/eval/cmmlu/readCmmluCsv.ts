@@ -2,8 +2,8 @@
  * One CMMLU CSV (dev/<subject>.csv or test/<subject>.csv): header `,Question,A,B,C,D,Answer`, then
  * one question per record. Every problem names the file and the line.
  */
-import { readFile } from "node:fs/promises";
 import { InvalidInputError } from "../../errors.js";
+import { decodeUtf8Strict, readDataFile } from "../../util/readTextStrict.js";
 import { parseCsv } from "../../formats/csv/parseCsv.js";
 import { CMMLU_LETTERS, type CmmluLetter, type CmmluQuestion } from "./cmmluTypes.js";
 
@@ -11,12 +11,7 @@ const HEADER = ["Question", "A", "B", "C", "D", "Answer"];
 
 export async function readCmmluCsv(params: { file: string; subject: string; split: "dev" | "test" }): Promise<CmmluQuestion[]> {
   const { file, subject, split } = params;
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new InvalidInputError(file, `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = decodeUtf8Strict(await readDataFile(file), file);
   const records = parseCsv({ text, file });
   if (records.length === 0) throw new InvalidInputError(file, "empty file (expected the header ,Question,A,B,C,D,Answer)");
   const header = records[0].fields;

@@ -4,9 +4,9 @@
  * the built-in table of the 67 official subjects is used (the Hub archive has only the CSVs).
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidInputError } from "../../errors.js";
+import { decodeUtf8Strict, readDataFile } from "../../util/readTextStrict.js";
 import { CMMLU_CATEGORIES, CMMLU_SUBJECTS, type CmmluCategory, type CmmluSubjectInfo } from "./cmmluSubjects.js";
 import type { CmmluDataset, CmmluSubjectData } from "./cmmluTypes.js";
 import { readCmmluCsv } from "./readCmmluCsv.js";
@@ -23,8 +23,9 @@ export async function readCmmluDir(params: { dir: string; origin?: string }): Pr
   if (existsSync(subjectsFile)) {
     let doc: unknown;
     try {
-      doc = JSON.parse(await readFile(subjectsFile, "utf8"));
+      doc = JSON.parse(decodeUtf8Strict(await readDataFile(subjectsFile), subjectsFile));
     } catch (error) {
+      if (error instanceof InvalidInputError) throw error;
       throw new InvalidInputError(subjectsFile, `invalid JSON: ${(error as Error).message}`);
     }
     const table = (doc as { subjects?: unknown })?.subjects;
@@ -32,6 +33,10 @@ export async function readCmmluDir(params: { dir: string; origin?: string }): Pr
       throw new InvalidInputError(subjectsFile, "expected an object mapping subject names to { zh, subcategory, category }", "subjects");
     }
     for (const [name, raw] of Object.entries(table as Record<string, unknown>)) {
+      // a name becomes dev/<name>.csv and test/<name>.csv: a plain file name, nothing that leaves the folder
+      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) || name.includes("..")) {
+        throw new InvalidInputError(subjectsFile, "a subject name is a file name under dev/ and test/: letters, digits, _ . - only (no path)", `subjects.${name}`);
+      }
       const info = raw as Partial<CmmluSubjectInfo> | null;
       if (!info || typeof info.zh !== "string" || info.zh === "" || typeof info.category !== "string") {
         throw new InvalidInputError(subjectsFile, "expected { zh, subcategory, category } with a non-empty Chinese name", `subjects.${name}`);
