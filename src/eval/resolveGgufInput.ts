@@ -1,10 +1,11 @@
 /**
  * What `oss-prep eval` accepts as a model: a .gguf file, or a build directory (manifest.json beside
- * its artifacts), whose last exported GGUF — the pipeline's product — is taken.
+ * its artifacts), whose last exported GGUF — the pipeline's product — is taken, or an error if it is
+ * missing or points outside the build folder.
  */
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { InvalidInputError } from "../errors.js";
 
 export async function resolveGgufInput(params: { path: string }): Promise<string> {
@@ -22,14 +23,19 @@ export async function resolveGgufInput(params: { path: string }): Promise<string
   } catch (error) {
     throw new InvalidInputError(manifestPath, `invalid JSON: ${(error as Error).message}`);
   }
-  const ggufs: string[] = [];
+  // the product is the last GGUF the build exported (relative to the build folder); a missing file is
+  // an error, never a reason to fall back to an earlier one (that was the bf16 baseline)
+  let product: { file: string; relativePath: string } | undefined;
   for (const stage of manifest.stages ?? []) {
     for (const output of stage.outputs ?? []) {
-      if (output.kind !== "gguf" || !output.path) continue;
-      const file = isAbsolute(output.path) ? output.path : join(path, output.path);
-      if (existsSync(file) && statSync(file).isFile()) ggufs.push(file);
+      if (output.kind !== "gguf" || !output.path || isAbsolute(output.path)) continue;
+      product = { file: resolve(path, output.path), relativePath: output.path };
     }
   }
-  if (ggufs.length === 0) throw new InvalidInputError(manifestPath, "the build has no GGUF artifact");
-  return ggufs[ggufs.length - 1];
+  if (!product) throw new InvalidInputError(manifestPath, "the build exported no GGUF artifact");
+  if (!product.file.startsWith(path + sep)) throw new InvalidInputError(manifestPath, `the product GGUF ${JSON.stringify(product.relativePath)} is outside the build folder`);
+  if (!existsSync(product.file) || !statSync(product.file).isFile()) {
+    throw new InvalidInputError(product.file, "missing: the build's product GGUF (listed in manifest.json) is not there; rebuild, or pass a .gguf file");
+  }
+  return product.file;
 }

@@ -5,7 +5,7 @@
  * after the build would pair it with a card and a manifest that describe something else.
  */
 import { readFile } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { InvalidInputError } from "../errors.js";
 import type { BuildManifest } from "../pipeline/manifest.js";
 import { listModelSpecs } from "../pipeline/modelSpec.js";
@@ -38,7 +38,14 @@ export async function readBuildForPublish(params: { buildDir: string; repo: stri
     for (const output of stage.outputs) {
       if (isAbsolute(output.path)) continue;
       const single = output.files.length === 1 && output.files[0].path === output.path;
-      for (const file of output.files) artifacts.push({ path: single ? output.path : join(output.path, file.path), size: file.size, sha256: file.sha256 });
+      for (const file of output.files) {
+        const path = single ? output.path : join(output.path, file.path);
+        // a manifest is data: a path that leaves the build folder (../, a link-free escape) is refused,
+        // never read and uploaded
+        const full = resolve(params.buildDir, path);
+        if (!full.startsWith(resolve(params.buildDir) + sep)) throw new InvalidInputError(manifestPath, `artifact path ${JSON.stringify(path)} leaves the build folder`);
+        artifacts.push({ path, size: file.size, sha256: file.sha256 });
+      }
     }
   }
   if (!artifacts.some((a) => a.path.endsWith(".gguf"))) throw new InvalidInputError(manifestPath, "the build exported no GGUF file to publish");
