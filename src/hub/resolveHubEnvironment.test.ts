@@ -51,6 +51,20 @@ describe("resolveHubEnvironment", () => {
     expect(() => resolveHubEnvironment({ hubUrl: "ftp://x", env })).toThrow(/--hub-url: expected an http\(s\) URL/);
   });
 
+  it("a Hub URL with user:password@ is refused without printing the password (issue 16, item 13)", () => {
+    const env = { HF_HOME: join(home, "none") };
+    for (const [hubUrl, env2] of [["https://alice:s3cret@hub.example", env], [undefined, { ...env, HF_ENDPOINT: "https://alice:s3cret@hub.example/" }], ["ftp://alice:s3cret@x", env]] as const) {
+      let message = "";
+      try {
+        resolveHubEnvironment({ hubUrl, env: env2 });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/credentials|expected an http/);
+      expect(message).not.toContain("s3cret");
+    }
+  });
+
   it("HF_HUB_OFFLINE accepts 1, ON, YES, TRUE in any case", () => {
     const env = { HF_HOME: join(home, "none") };
     for (const value of ["1", "on", "YES", "True"]) expect(resolveHubEnvironment({ env: { ...env, HF_HUB_OFFLINE: value } }).offline).toBe(true);

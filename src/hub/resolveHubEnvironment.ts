@@ -45,13 +45,18 @@ export function resolveHubEnvironment(params: {
   const rawEndpoint = params.hubUrl ?? (env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT);
   const endpointFrom = params.hubUrl !== undefined ? "--hub-url" : "HF_ENDPOINT";
   let endpoint: string;
+  // credentials in the URL would be printed by every message that names the endpoint: refused, and
+  // never echoed (the token goes in --token / HF_TOKEN)
+  const shown = rawEndpoint.replace(/\/\/[^/@]*@/, "//…@");
+  let url: URL;
   try {
-    const url = new URL(rawEndpoint);
+    url = new URL(rawEndpoint);
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)");
-    endpoint = url.href.replace(/\/+$/, "");
   } catch {
-    throw new UsageError(`${endpointFrom}: expected an http(s) URL, got ${JSON.stringify(rawEndpoint)}`);
+    throw new UsageError(`${endpointFrom}: expected an http(s) URL, got ${JSON.stringify(shown)}`);
   }
+  if (url.username || url.password) throw new UsageError(`${endpointFrom}: ${JSON.stringify(shown)} carries credentials (user:password@); give the Hub URL without them and the token with --token or HF_TOKEN`);
+  endpoint = url.href.replace(/\/+$/, "");
 
   // Order of huggingface_hub's get_token(): explicit, HF_TOKEN, the deprecated
   // HUGGING_FACE_HUB_TOKEN, then the file `hf auth login` writes.
