@@ -6,9 +6,19 @@
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve, sep } from "node:path";
+import { checkGptOssGguf } from "../arch/gpt-oss/index.js";
 import { InvalidInputError } from "../errors.js";
+import { readGguf } from "../formats/gguf/readGguf.js";
 
 export async function resolveGgufInput(params: { path: string }): Promise<string> {
+  const file = await findGgufInput(params);
+  // metadata against tensors before llama.cpp sees the file: an inconsistent GGUF aborts the process
+  // inside llama.cpp's loader (GGML_ASSERT) instead of failing with a message
+  checkGptOssGguf(await readGguf({ path: file }));
+  return file;
+}
+
+async function findGgufInput(params: { path: string }): Promise<string> {
   const path = resolve(params.path);
   if (!existsSync(path)) throw new InvalidInputError(path, "no such file or directory");
   if (statSync(path).isFile()) {

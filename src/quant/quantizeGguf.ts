@@ -8,6 +8,7 @@
 import { releasePooledBuffer } from "../util/bufferPool.js";
 import { open, type FileHandle } from "node:fs/promises";
 import { InvalidInputError } from "../errors.js";
+import { checkGptOssGguf } from "../arch/gpt-oss/index.js";
 import { f16ToF32 } from "../formats/float/floatConversions.js";
 import { GgmlType, ggmlRowBytes, ggmlTensorBytes, ggmlTypeName } from "../formats/gguf/ggmlTypes.js";
 import { GgufValueType, ggufPlainValue } from "../formats/gguf/ggufValue.js";
@@ -98,6 +99,8 @@ export async function quantizeGguf(params: {
   const arch = gguf.metadata.get("general.architecture");
   if (!arch || arch.type !== GgufValueType.STRING) throw new InvalidInputError(path, "no general.architecture: not a model GGUF (an imatrix or LoRA file?)");
   if (arch.value !== "gpt-oss") throw new InvalidInputError(path, `general.architecture is ${JSON.stringify(arch.value)}: only gpt-oss models can be quantized`, "general.architecture");
+  // metadata against tensors, before a byte is written (what llama.cpp's loader will check, and more)
+  checkGptOssGguf(gguf);
   const nExpert = u32Key(gguf, "gpt-oss.expert_count");
   const nLayer = u32Key(gguf, "gpt-oss.block_count");
 

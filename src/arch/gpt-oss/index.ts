@@ -17,6 +17,7 @@ export * from "./tensorMap.js";
 export * from "./parameterCount.js";
 export * from "./ggufMetadata.js";
 export * from "./checkpointLayout.js";
+export * from "./checkGptOssGguf.js";
 
 /** What the registry knows about a family: how to recognise its config.json and what it computes from it. */
 export interface ArchFamily {
