@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { defineParams } from "../pipeline/paramSchema.js";
 import { convertParams } from "../stages/convert/params.js";
 import { addSchemaOptions } from "./addSchemaOptions.js";
-import { action, printJson } from "./common.js";
+import { action, interruptSignal, printJson } from "./common.js";
 import { readSchemaOptions } from "./readSchemaOptions.js";
 
 /** The command's own options; the rest are the convert stage's (src/stages/convert/params.ts). */
@@ -27,6 +27,8 @@ export function convertCommand(): Command {
       const { resolve } = await import("node:path");
       const { checkOutputFile } = await import("../util/checkOutputPath.js");
       await checkOutputFile({ path: opts.output, option: "-o", inputs: [dir] });
+      // Ctrl-C / SIGTERM abort the writer, which removes its temporary file (it was left behind)
+      const signal = interruptSignal();
       const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
       let summary: unknown;
       await runner.run([
@@ -38,6 +40,7 @@ export function convertCommand(): Command {
               dir: resolve(dir),
               outPath: resolve(opts.output),
               outtype: params.outtype,
+              signal,
               dequantizeExperts: params.dequantizeExperts,
               onProgress: (p) => report({ done: p.bytesWritten, total: p.totalBytes, unit: "bytes", detail: p.tensor }),
             });

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { defineParams } from "../pipeline/paramSchema.js";
 import { quantizeParams } from "../stages/quantize/params.js";
 import { addSchemaOptions } from "./addSchemaOptions.js";
-import { action, printJson } from "./common.js";
+import { action, interruptSignal, printJson } from "./common.js";
 import { readSchemaOptions } from "./readSchemaOptions.js";
 
 /** The command's own options; the rest are the quantize stage's (src/stages/quantize/params.ts). */
@@ -30,6 +30,7 @@ export function quantizeCommand(): Command {
       const { formatBytes } = await import("../util/format.js");
       const { checkOutputFile } = await import("../util/checkOutputPath.js");
       await checkOutputFile({ path: opts.output, option: "-o", inputs: [input, ...(opts.imatrix ? [opts.imatrix] : [])] });
+      const signal = interruptSignal();
       const runner = opts.json ? new PlainStepRunner() : defaultStepRunner();
       let summary: ReturnType<typeof summarizeQuantization> | undefined;
       await runner.run([
@@ -41,6 +42,7 @@ export function quantizeCommand(): Command {
               outPath: resolve(opts.output),
               type,
               experts,
+              signal,
               // kept as given: llama-quantize records the argument in quantize.imatrix.file
               imatrixPath: opts.imatrix,
               onProgress: (p) => report({ done: p.bytesWritten, total: p.totalBytes, unit: "bytes", detail: p.tensor }),

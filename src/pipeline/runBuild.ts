@@ -72,6 +72,14 @@ async function removeStalePartials(stageRoot: string): Promise<void> {
   }
 }
 
+/** Temporary files of atomic writes (`.<name>.tmp-<pid>-<hex>`, e.g. digests.json's) left by a killed run. */
+async function removeStaleTemporaries(dir: string): Promise<void> {
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    const match = /^\..+\.tmp-(\d+)-[0-9a-f]+$/.exec(entry);
+    if (match && !isProcessAlive(Number(match[1]))) await rm(join(dir, entry), { force: true });
+  }
+}
+
 async function readStageRecord(dir: string): Promise<ManifestStage | undefined> {
   try {
     return JSON.parse(await readFile(join(dir, "stage.json"), "utf8")) as ManifestStage;
@@ -126,6 +134,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     }
   }
   await mkdir(join(workDir, "stages"), { recursive: true });
+  await removeStaleTemporaries(workDir);
   const digests = new DigestCache(join(workDir, "digests.json"));
   await digests.load();
 

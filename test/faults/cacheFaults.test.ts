@@ -66,6 +66,13 @@ describe("the stage cache re-verifies what it reuses", () => {
     expect(sha(exported)).toBe(quantize.outputs[0].files[0].sha256);
   });
 
+  it("a killed run's temporary digest file is removed by the next build (item 12)", async () => {
+    const stale = join(home, "work", ".digests.json.tmp-999999-abcd1234");
+    writeFileSync(stale, "{");
+    await build();
+    expect(readdirSync(join(home, "work")).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+
   it("a deleted cached output: the stage runs again instead of failing with ENOENT", async () => {
     await unlink(cachedGguf());
     const again = await build();
