@@ -47,6 +47,13 @@ export interface RetryPolicy {
   maxDelayMs?: number;
   /** A Retry-After longer than this is not waited for: the request fails and says when to retry (default 5 min). */
   maxRetryAfterMs?: number;
+  /**
+   * A download body that brings fewer than stallMinBytes in stallMs is stalled (a server that stops
+   * mid-body, or trickles bytes to keep the connection alive): it is dropped and resumed like a lost
+   * connection, and counts as a failure (default 60 s, 64 KiB).
+   */
+  stallMs?: number;
+  stallMinBytes?: number;
 }
 
 export interface HubFetchOptions extends RetryPolicy {

@@ -140,6 +140,20 @@ export async function downloadBlob(params: {
         if (!blob) throw new EnvironmentError(`${params.repo}@${params.commit}: ${params.path} cannot be downloaded (404)`);
         const reader = (offset > 0 ? blob.slice(offset) : blob).stream().getReader();
         let received = 0;
+        // progress-aware stall detection: too few bytes in a window ends the body (read() then
+        // returns done), and the loop below resumes from what arrived
+        let windowBytes = 0;
+        let stalled = false;
+        const stallMs = params.retry?.stallMs ?? 60_000;
+        const stallMinBytes = params.retry?.stallMinBytes ?? 64 * 1024;
+        const watchdog = setInterval(() => {
+          if (written + windowBytes < expected.size && windowBytes < stallMinBytes) {
+            stalled = true;
+            void reader.cancel().catch(() => undefined);
+          }
+          windowBytes = 0;
+        }, stallMs);
+        watchdog.unref();
         try {
           for (;;) {
             const { done, value } = await reader.read();
@@ -158,6 +172,7 @@ export async function downloadBlob(params: {
             }
             await handle.write(value);
             digester.update(value);
+            windowBytes += value.length;
             received += value.length;
             written += value.length;
             fetchedBytes += value.length;
@@ -168,6 +183,7 @@ export async function downloadBlob(params: {
             }
           }
         } catch (error) {
+          clearInterval(watchdog);
           await reader.cancel().catch(() => undefined);
           if (signal?.aborted) throw signal.reason;
           if (error instanceof OssPrepError) throw error;
@@ -187,7 +203,21 @@ export async function downloadBlob(params: {
           await sleep(Math.min(30_000, baseDelayMs * 2 ** (failuresWithoutProgress - 1)), signal);
           continue;
         }
+        clearInterval(watchdog);
         if (written < expected.size) {
+          if (stalled) {
+            // a stall is a failure even if a trickle of bytes came: a server could otherwise keep it alive forever
+            failuresWithoutProgress++;
+            if (failuresWithoutProgress > retries) {
+              throw new EnvironmentError(
+                `${params.repo}: downloading ${params.path} stalls (under ${stallMinBytes} bytes in ${stallMs / 1000} s, ${failuresWithoutProgress} times); ${written} of ${expected.size} bytes are kept in ${incompletePath} and the next run resumes from there`,
+              );
+            }
+            params.onWarning?.(`${params.path}: no progress for ${stallMs / 1000} s after ${written} of ${expected.size} bytes; resuming`);
+            await handle.sync();
+            await sleep(Math.min(30_000, baseDelayMs * 2 ** (failuresWithoutProgress - 1)), signal);
+            continue;
+          }
           // A body that ended early without an error (no Content-Length): resume like a drop.
           failuresWithoutProgress = received > 0 ? 0 : failuresWithoutProgress + 1;
           if (failuresWithoutProgress > retries) throw new EnvironmentError(`${params.repo}: ${params.path} keeps arriving short (${written} of ${expected.size} bytes)`);

@@ -168,6 +168,23 @@ describe("download: the Hugging Face cache layout", () => {
     }
   });
 
+  it("a transfer that stalls mid-body, or trickles a byte at a time, is dropped after the stall window and resumed (issue 16, item 11)", async () => {
+    for (const fault of [{ kind: "stall", afterBytes: 100_000 }, { kind: "trickle", afterBytes: 100_000, tickMs: 20 }] as const) {
+      const hub = await serve([gptOssLikeRepo("openai/gpt-oss-20b")], { faults: [{ route: "cdn", file: SHARD0, fault }] });
+      const started = performance.now();
+      const { promise, warnings } = download(hub, freshCache(), { retry: { ...FAST_RETRY, stallMs: 300, stallMinBytes: 1024 } });
+      const result = await promise;
+      expect(performance.now() - started).toBeLessThan(20_000);
+      expect(warnings.some((w) => new RegExp(`^${SHARD0}: no progress for 0.3 s after 100\\d{3} of`).test(w)), warnings.join("; ")).toBe(true);
+      expect(result.files.find((f) => f.path === SHARD0)).toBeDefined();
+      // resumed from the bytes that arrived, not from 0
+      const resumed = hub.requests.filter((r) => r.route === "cdn" && r.file === SHARD0);
+      expect(resumed.at(-1)!.rangeStart).toBeGreaterThanOrEqual(100_000);
+      await server?.close();
+      server = undefined;
+    }
+  });
+
   it("keeps at most `concurrency` files in flight", async () => {
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 6; i++) files[`model-0000${i}-of-00006.safetensors`] = Buffer.alloc(MIB, i);

@@ -29,6 +29,8 @@ export type HubFault =
   | { kind: "drop"; afterBytes: number }
   /** Send the first bytes, then nothing more until the server closes (a hung transfer). */
   | { kind: "stall"; afterBytes: number }
+  /** Send the first bytes, then one byte every tickMs: alive, but too slow to ever finish. */
+  | { kind: "trickle"; afterBytes: number; tickMs: number }
   | { kind: "corrupt" }
   | { kind: "status"; status: number; retryAfter?: string; errorCode?: string; errorMessage?: string }
   | { kind: "ignore-range" };
@@ -289,6 +291,23 @@ export async function startHubServer(options: {
       const part = body.subarray(0, Math.min(fault.afterBytes, body.length));
       entry.bytesSent = part.length;
       res.write(part, () => setTimeout(() => res.socket?.end(), 300).unref());
+      return;
+    }
+    if (fault?.kind === "trickle") {
+      entry.fault = "trickle";
+      let at = Math.min(fault.afterBytes, body.length);
+      res.write(body.subarray(0, at));
+      const timer = setInterval(() => {
+        if (at >= body.length || res.destroyed) {
+          clearInterval(timer);
+          return;
+        }
+        res.write(body.subarray(at, at + 1));
+        at++;
+        entry.bytesSent = at;
+      }, fault.tickMs);
+      timer.unref();
+      res.on("close", () => clearInterval(timer));
       return;
     }
     if (fault?.kind === "stall") {
