@@ -41,7 +41,12 @@ export function buildCommand(): Command {
         if (targets.length === 0) throw new UsageError(`${flag}: variant ${pipeline.name} has no ${stageName} stage`);
         for (const stage of targets) {
           stage.rawParams = { ...stage.rawParams, ...values };
-          stage.params = stage.definition.parseParams(stage.rawParams, { file: flag, key: stage.id });
+          try {
+            stage.params = stage.definition.parseParams(stage.rawParams, { file: flag, key: stage.id });
+          } catch (error) {
+            // a bad value on the command line is a usage error (exit 2), as for every other option
+            throw new UsageError((error as Error).message);
+          }
         }
       };
       if (opts.publishTo) await override("publish", "--publish-to", { repo: opts.publishTo });

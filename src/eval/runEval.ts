@@ -6,6 +6,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { InvalidInputError } from "../errors.js";
+import { readGguf } from "../formats/gguf/readGguf.js";
+import { readDataFile } from "../util/readTextStrict.js";
 import { toolVersions } from "../pipeline/manifest.js";
 import { machineThreads } from "../util/threads.js";
 import { pairedAccuracyDifference, pairedSubjectMeanDifference } from "./accuracyStatistics.js";
@@ -70,6 +72,10 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
   if (!Number.isSafeInteger(params.shots) || params.shots < 0 || params.shots > 5) {
     throw new InvalidInputError(params.dataset.dir, `shots must be 0…5 (CMMLU has 5 dev questions per subject), got ${params.shots}`);
   }
+  // what can fail after the models were scored is checked before: the divergence text exists, and
+  // the baseline shares the model's vocabulary (token ids are compared position by position)
+  if (params.divergence && params.divergence.textFile !== undefined) await readDataFile(params.divergence.textFile);
+  if (params.baselinePath) await checkSameVocabulary(params.modelPath, params.baselinePath);
   const selection = await selectCmmluQuestions({ dataset: params.dataset, spec: params.selection });
   const evaluate = (model: EvalModel, phase: string) =>
     evaluateCmmlu({
@@ -194,4 +200,15 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
       seconds: d.seconds,
     };
   }
+}
+
+/** The two GGUFs' tokenizer vocabularies (tokenizer.ggml.tokens) are the same list. */
+async function checkSameVocabulary(modelPath: string, baselinePath: string): Promise<void> {
+  const tokensOf = async (path: string) => {
+    const value = (await readGguf({ path })).metadata.get("tokenizer.ggml.tokens")?.value;
+    return Array.isArray(value) ? (value as unknown[]) : [];
+  };
+  const [a, b] = await Promise.all([tokensOf(modelPath), tokensOf(baselinePath)]);
+  const differs = a.length !== b.length ? `${a.length} vs ${b.length} tokens` : a.findIndex((t, i) => t !== b[i]) >= 0 ? `token ${a.findIndex((t, i) => t !== b[i])} differs` : undefined;
+  if (differs) throw new InvalidInputError(baselinePath, `its tokenizer is not the model's (${modelPath}: ${differs}): the divergence compares distributions token by token`);
 }

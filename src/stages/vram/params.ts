@@ -41,7 +41,7 @@ export const vramParams = defineParams({
       arg: "list",
       help: "GPU indices (nvidia-smi's), e.g. 0 or 0,1; layers are split across them (default: all)",
     },
-    ctx: { kind: "integer", min: 1, default: 4096, help: "KV cache size in tokens (llama-server's -c; per sequence for node-llama-cpp)" },
+    ctx: { kind: "integer", min: 1, max: 1_048_576, default: 4096, help: "KV cache size in tokens (llama-server's -c; per sequence for node-llama-cpp)" },
     parallel: { kind: "integer", min: 1, help: "parallel sequences (the workload runs up to 8 at once; default 8, 1 in mode plan)" },
     server: {
       kind: "string",

@@ -1,0 +1,55 @@
+/**
+ * Issue 16, item 14 (part): usage problems exit 2, and what would fail after the models were scored
+ * (a missing --text file, a baseline with another tokenizer) fails before any scoring.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { convertCheckpoint } from "../../src/convert/convertCheckpoint.js";
+import { runCli } from "../cli.js";
+import { cmmluDir, tinyFixtureDir } from "../shared.js";
+
+let home: string;
+let gguf: string;
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), "oss-prep-messages-"));
+  gguf = join(home, "tiny.gguf");
+  await convertCheckpoint({ dir: tinyFixtureDir(), outPath: gguf, outtype: "bf16" });
+});
+afterAll(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe("exit codes and early checks", () => {
+  it("build --publish-to with a malformed repository, plan --ctx beyond any context: usage errors (exit 2)", async () => {
+    const build = await runCli(["build", "--variant", "gguf-q8", "--model", tinyFixtureDir(), "--work-dir", join(home, "work"), "--publish-to", "not a repo"]);
+    expect(build.code, build.stderr).toBe(2);
+    const plan = await runCli(["plan", "--ctx", "1e12", "--gpus", "1x24GB"]);
+    expect(plan.code, plan.stderr).toBe(2);
+    expect(plan.stderr).toContain(`--ctx "1e12": out of range [1, 1048576]`);
+  });
+
+  it("eval: a missing --text file and a baseline with another tokenizer fail before the models are scored", async () => {
+    const common = ["--cmmlu-dir", cmmluDir(), "--per-subject", "2"];
+    const nope = join(home, "nope.txt");
+    const t0 = performance.now();
+    const text = await runCli(["eval", gguf, "--baseline", gguf, "--text", nope, ...common]);
+    expect(text.code, text.stderr).toBe(1);
+    expect(text.stderr).toContain(`${nope}: cannot read: ENOENT`);
+    expect(text.stderr).not.toMatch(/cmmlu \(model\)/);
+
+    const other = join(home, "other-tokenizer.gguf");
+    const bytes = Buffer.from(readFileSync(gguf));
+    const at = bytes.indexOf(Buffer.from("<|return|>"));
+    expect(at).toBeGreaterThan(0);
+    bytes.write("<|retuXn|>", at, "latin1");
+    writeFileSync(other, bytes);
+    const mismatch = await runCli(["eval", gguf, "--baseline", other, ...common]);
+    expect(mismatch.code, mismatch.stderr).toBe(1);
+    expect(mismatch.stderr).toMatch(new RegExp(`${other}: its tokenizer is not the model's \\(${gguf}: token \\d+ differs\\)`));
+    expect(mismatch.stderr).not.toMatch(/cmmlu \(model\)/);
+    expect(performance.now() - t0).toBeLessThan(60_000);
+  });
+});
