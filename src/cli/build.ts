@@ -15,6 +15,7 @@ export const buildCliOptions = defineParams({
     out: { kind: "string", only: "cli", arg: "dir", help: "directory for the artifacts and manifest.json (default: <work dir>/builds/<model>-<variant>)" },
     only: { kind: "list", only: "cli", arg: "stage", help: "run only these stages (ids or names); others are taken from the cache" },
     force: { kind: "boolean", only: "cli", help: "re-run the selected stages even when cached" },
+    verify: { kind: "boolean", only: "cli", help: "re-hash every input and cached file instead of trusting size/mtime/inode (catches bit rot; reads everything once)" },
     publishTo: { kind: "string", only: "cli", arg: "org/name", help: "Hub repository for the publish stage (token from HF_TOKEN)" },
     cmmluDir: { kind: "string", only: "cli", arg: "dir", help: "local CMMLU copy (dev/, test/, subjects.json) for the eval stage instead of the Hub dataset" },
     strict: { kind: "boolean", only: "cli", help: "fail when an optional stage cannot run here (no GPU, offline, no repository) instead of skipping it" },
@@ -59,6 +60,7 @@ export function buildCommand(): Command {
         outDir: opts.out ? resolve(opts.out) : undefined,
         only: opts.only,
         force: opts.force,
+        verify: opts.verify,
         strict: opts.strict,
         signal: interruptSignal(),
       });

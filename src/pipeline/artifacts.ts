@@ -35,7 +35,13 @@ async function listFiles(root: string): Promise<string[]> {
 export class DigestCache {
   private entries: Record<string, { size: number; mtimeMs: number; ctimeMs?: number; ino: number; sha256: string }> = {};
   private dirty = false;
-  constructor(private readonly file: string) {}
+  private readonly trustMemo: boolean;
+  constructor(
+    private readonly file: string,
+    options: { trustMemo?: boolean } = {},
+  ) {
+    this.trustMemo = options.trustMemo ?? true;
+  }
 
   async load(): Promise<void> {
     try {
@@ -48,7 +54,7 @@ export class DigestCache {
   async sha256(path: string): Promise<{ size: number; sha256: string }> {
     const info = await stat(path);
     const hit = this.entries[path];
-    if (hit && hit.size === info.size && hit.mtimeMs === info.mtimeMs && hit.ctimeMs === info.ctimeMs && hit.ino === info.ino) {
+    if (this.trustMemo && hit && hit.size === info.size && hit.mtimeMs === info.mtimeMs && hit.ctimeMs === info.ctimeMs && hit.ino === info.ino) {
       return { size: info.size, sha256: hit.sha256 };
     }
     const sha256 = await hashFile({ path });

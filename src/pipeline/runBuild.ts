@@ -31,6 +31,11 @@ export interface BuildOptions {
   only?: string[];
   /** Re-run the selected stages even when their output is cached. */
   force?: boolean;
+  /**
+   * Re-hash every file the build reads or reuses instead of trusting the (path, size, mtime, ctime,
+   * inode) memo: catches bit rot, which changes none of those.
+   */
+  verify?: boolean;
   /** Fail the build when an optional stage cannot run here, instead of skipping it with a warning. */
   strict?: boolean;
   runner?: StepRunner;
@@ -135,7 +140,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   }
   await mkdir(join(workDir, "stages"), { recursive: true });
   await removeStaleTemporaries(workDir);
-  const digests = new DigestCache(join(workDir, "digests.json"));
+  const digests = new DigestCache(join(workDir, "digests.json"), { trustMemo: !options.verify });
   await digests.load();
 
   const produced = new Map<string, Record<string, Artifact>>();
@@ -232,6 +237,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
           model,
           outDir: partialDir,
           workDir,
+          verify: options.verify,
           threads,
           signal,
           progress: report,

@@ -27,6 +27,8 @@ export interface StageContext<P> {
   outDir: string;
   /** oss-prep's work directory (caches shared between builds, e.g. synthesized models). */
   workDir: string;
+  /** Re-hash every file instead of trusting the digest memos (build --verify). */
+  verify?: boolean;
   threads: number;
   signal: AbortSignal;
   progress(update: ProgressUpdate): void;

@@ -73,6 +73,28 @@ describe("the stage cache re-verifies what it reuses", () => {
     expect(readdirSync(join(home, "work")).filter((f) => f.includes(".tmp-"))).toEqual([]);
   });
 
+  it("bit rot (content changed, metadata as before): trusted by a normal build, caught by build --verify (item 9)", async () => {
+    await build();
+    const path = cachedGguf();
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 200] ^= 0x01;
+    writeFileSync(path, bytes);
+    // what bit rot looks like: the memo's metadata still matches (the write changed ctime and mtime;
+    // they are put back into the memo, as if the disk had flipped the bit on its own)
+    const memoFile = join(home, "work", "digests.json");
+    const memo = JSON.parse(readFileSync(memoFile, "utf8")) as Record<string, { mtimeMs: number; ctimeMs: number; ino: number; size: number }>;
+    const info = statSync(path);
+    Object.assign(memo[path], { mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, size: info.size });
+    writeFileSync(memoFile, JSON.stringify(memo));
+    const trusting = await build();
+    expect(trusting.manifest.stages.find((s) => s.id === "quantize")!.cached).toBe(true);
+    const r = await runCli(["build", "--variant", pipeline, "--model", tinyFixtureDir(), "--work-dir", join(home, "work"), "--out", join(home, "build"), "--json", "--verify"]);
+    expect(r.code, r.stderr).toBe(0);
+    const verified = JSON.parse(r.stdout) as Manifest;
+    expect(verified.stages.find((s) => s.id === "quantize")!.cached).toBe(false);
+    expect(r.stderr).toContain("changed since it was written (sha256)");
+  });
+
   it("a deleted cached output: the stage runs again instead of failing with ENOENT", async () => {
     await unlink(cachedGguf());
     const again = await build();

@@ -34,7 +34,8 @@ export async function runSourceStage(ctx: StageContext<SourceParams>): Promise<S
         revision: source.revision,
         allow: source.allow,
         hub,
-        memoFile: join(ctx.workDir, "hub", "verified.json"),
+        // --verify: no memo, every blob is hashed again
+        memoFile: ctx.verify ? undefined : join(ctx.workDir, "hub", "verified.json"),
         signal: ctx.signal,
         onProgress: (p) =>
           ctx.progress({
