@@ -38,3 +38,16 @@ describe("accuracy statistics", () => {
     expect(d.ci95[1]).toBeGreaterThan(d.loss);
   });
 });
+
+describe("accuracy-loss intervals stay within ±100 pp (issue 16, item 14)", () => {
+  it("on a handful of questions, where the normal interval would pass ±1", async () => {
+    const { pairedSubjectMeanDifference } = await import("./accuracyStatistics.js");
+    const d = pairedAccuracyDifference({ model: [false, false, true], baseline: [true, true, false] });
+    expect(d.ci95[0]).toBeGreaterThanOrEqual(-1);
+    expect(d.ci95[1]).toBeLessThanOrEqual(1);
+    const m = pairedSubjectMeanDifference([{ model: [false], baseline: [true] }, { model: [true, false], baseline: [false, true] }]);
+    expect(m.ci95[0]).toBeGreaterThanOrEqual(-1);
+    expect(m.ci95[1]).toBeLessThanOrEqual(1);
+    expect(m.ci95[1]).toBe(1);
+  });
+});

@@ -78,7 +78,8 @@ export function pairedAccuracyDifference(params: { model: readonly boolean[]; ba
   return {
     questions: n,
     loss,
-    ci95: [loss - Z95 * se, loss + Z95 * se],
+    // a difference of two accuracies lies in [−1, 1]: a normal interval on few questions can pass it
+    ci95: [Math.max(-1, loss - Z95 * se), Math.min(1, loss + Z95 * se)],
     baselineOnly,
     modelOnly,
     pValue: mcnemarExactP(baselineOnly, modelOnly),
@@ -99,5 +100,5 @@ export function pairedSubjectMeanDifference(strata: readonly { model: readonly b
     variance += (d.baselineOnly + d.modelOnly - (d.baselineOnly - d.modelOnly) ** 2 / n) / (n * n) / (S * S);
   }
   const half = Z95 * Math.sqrt(variance);
-  return { loss, ci95: [loss - half, loss + half] };
+  return { loss, ci95: [Math.max(-1, loss - half), Math.min(1, loss + half)] };
 }
