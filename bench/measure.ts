@@ -60,10 +60,14 @@ export function measureCli(args: string[], env: Record<string, string> = {}): Pr
       clearInterval(sampler);
       if (code !== 0) return reject(new Error(`oss-prep ${args.join(" ")} exited ${code}: ${stderr.slice(-2000)}`));
       const measured = JSON.parse(report.trim().split("\n").pop()!) as Measurement;
-      try {
-        measured.output = JSON.parse(stdout.trim().split("\n").pop() ?? "");
-      } catch {
-        // not a --json run
+      // --json output is one document (pretty-printed or not); else its last line may be one
+      for (const candidate of [stdout.trim(), stdout.trim().split("\n").pop() ?? ""]) {
+        try {
+          measured.output = JSON.parse(candidate);
+          break;
+        } catch {
+          // not JSON
+        }
       }
       resolve({ ...measured, ...(peaks.anon > 0 && { peakRssAnonBytes: peaks.anon, peakRssFileBytes: peaks.file }), processWallSeconds: (performance.now() - t0) / 1000 });
     });

@@ -69,6 +69,12 @@ export interface OpenLlamaEvalContextParams {
   nGpuLayers?: number;
   /** Default true: faster on CPU (measured ~2× on the fixture) and what AUTO picks on most backends. */
   flashAttention?: boolean;
+  /**
+   * llama.cpp's repacked CPU weights (llama_model_params.use_extra_bufts, default true): a copy of the
+   * weights in an interleaved layout in anonymous memory — at gpt-oss-20b's size ~10 GiB beside the
+   * mapped file. false keeps the weights mapped only. OSS_PREP_LLAMA_REPACK=0 sets false.
+   */
+  repackWeights?: boolean;
   observer: LlamaEvalObserver;
 }
 
@@ -168,6 +174,7 @@ export function openLlamaEvalContext(params: OpenLlamaEvalContextParams): LlamaE
   try {
     const modelParams = fn.modelDefaultParams() as Record<string, unknown>;
     modelParams.n_gpu_layers = params.nGpuLayers ?? -1;
+    modelParams.use_extra_bufts = params.repackWeights ?? process.env.OSS_PREP_LLAMA_REPACK !== "0";
     model = fn.modelLoadFromFile(ggufPath, modelParams);
     if (!model) {
       const why = llamaSays();
