@@ -17,7 +17,7 @@ export const buildCliOptions = defineParams({
     force: { kind: "boolean", only: "cli", help: "re-run the selected stages even when cached" },
     verify: { kind: "boolean", only: "cli", help: "re-hash every input and cached file instead of trusting size/mtime/inode (catches bit rot; reads everything once)" },
     publishTo: { kind: "string", only: "cli", arg: "org/name", help: "Hub repository for the publish stage (token from HF_TOKEN)" },
-    cmmluDir: { kind: "string", only: "cli", arg: "dir", help: "local CMMLU copy (dev/, test/, subjects.json) for the eval stage instead of the Hub dataset" },
+    cmmluDir: { kind: "string", only: "cli", arg: "dir", help: "local CMMLU copy (dev/, test/, subjects.json) for the eval stage and the prune calibration instead of the Hub dataset" },
     strict: { kind: "boolean", only: "cli", help: "fail when an optional stage cannot run here (no GPU, offline, no repository) instead of skipping it" },
     workDir: { kind: "string", only: "cli", arg: "dir", help: "cache and work directory (default: $OSS_PREP_HOME or ~/.cache/oss-prep)" },
     json: { kind: "boolean", only: "cli", help: "print the build manifest as JSON on stdout" },
@@ -36,10 +36,11 @@ export function buildCommand(): Command {
       const { STAGES } = await import("../stages/index.js");
       const pipeline = await resolvePipeline(opts.variant, STAGES);
       // command-line values for stage parameters, validated by the stage like the pipeline file's
-      const override = async (stageName: string, flag: string, values: Record<string, unknown>) => {
+      const override = async (stageNames: string | string[], flag: string, values: Record<string, unknown>) => {
         const { UsageError } = await import("../errors.js");
-        const targets = pipeline.stages.filter((s) => s.definition.name === stageName);
-        if (targets.length === 0) throw new UsageError(`${flag}: variant ${pipeline.name} has no ${stageName} stage`);
+        const names = ([] as string[]).concat(stageNames);
+        const targets = pipeline.stages.filter((s) => names.includes(s.definition.name));
+        if (targets.length === 0) throw new UsageError(`${flag}: variant ${pipeline.name} has no ${names.join(" or ")} stage`);
         for (const stage of targets) {
           stage.rawParams = { ...stage.rawParams, ...values };
           try {
@@ -51,7 +52,8 @@ export function buildCommand(): Command {
         }
       };
       if (opts.publishTo) await override("publish", "--publish-to", { repo: opts.publishTo });
-      if (opts.cmmluDir) await override("eval", "--cmmlu-dir", { cmmlu_dir: resolve(opts.cmmluDir) });
+      // the CMMLU copy serves the eval and the prune calibration alike
+      if (opts.cmmluDir) await override(["eval", "prune"], "--cmmlu-dir", { cmmlu_dir: resolve(opts.cmmluDir) });
       const model = await resolveModel(opts.model);
       const result = await runBuild({
         pipeline,
