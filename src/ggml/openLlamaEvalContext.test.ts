@@ -92,7 +92,6 @@ describe("openLlamaEvalContext", () => {
     // other kernels (the repacked MXFP4 path blocks activations its own way): 2e-3 relative after 8
     // layers measured; the engine agrees with the TypeScript forward to ~1e-2 anyway
     expect(Math.sqrt(diff / norm)).toBeLessThan(1e-2);
-    expect(diff).toBeGreaterThanOrEqual(0);
   });
 
   it("an observer returning false stops the graph there; an exception is rethrown by decode", () => {
