@@ -13,6 +13,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { cmmluDevSequences } from "./lib/cmmluDevSequences.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -34,10 +35,6 @@ const { openGptOssWeights } = await load("calib/index.js");
 const { createOrtMatmulBackend } = await load("calib/createOrtMatmulBackend.js");
 const { runLlamaGptOss } = await load("calib/llama/runLlamaGptOss.js");
 const { withCalibrationGguf } = await load("calib/llama/withCalibrationGguf.js");
-const { readCmmluDir } = await load("eval/cmmlu/readCmmluDir.js");
-const { cmmluPromptHeader, formatCmmluQuestion } = await load("eval/cmmlu/buildCmmluPrompt.js");
-const { readByteLevelBpeEncoder } = await load("formats/tokenizer/readByteLevelBpeEncoder.js");
-const { buildCalibrationSequences } = await load("calib/data/buildCalibrationSequences.js");
 const { createLinearInputStatistics } = await load("awq/linearInputStatistics.js");
 const { addLinearInputRows } = await load("awq/addLinearInputRows.js");
 const { attentionOutputRowWeights } = await load("awq/attentionOutputRowWeights.js");
@@ -58,15 +55,7 @@ const ranks = (values.ranks ?? (hidden > 1024 ? "64,128,256,512" : "16,32,64,128
 
 let sequences;
 if (values.sequences) sequences = JSON.parse(await readFile(values.sequences, "utf8")).slice(0, samples).map((s) => s.slice(0, seqlen));
-else {
-  const dataset = await readCmmluDir({ dir: join(sharedDir(), "cmmlu") });
-  const documents = [];
-  for (const [subject, info] of dataset.subjects) {
-    const { dev } = await dataset.readSubject(subject);
-    documents.push(cmmluPromptHeader(info.zh) + dev.map((q) => formatCmmluQuestion(q, true)).join(""));
-  }
-  sequences = buildCalibrationSequences({ documents, tokenize: await readByteLevelBpeEncoder({ dir }), samples, seqlen, source: "CMMLU dev" });
-}
+else sequences = (await cmmluDevSequences({ load, dir, samples, seqlen })).sequences;
 const tokens = sequences.reduce((n, s) => n + s.length, 0);
 console.log(`model ${dir}: hidden ${hidden}, q/k/v rows ${qOut + 2 * nKvHeads * headDim}, o_proj cols ${qOut}; ${tokens} tokens; layers ${layers.join(",")}; ranks ${ranks.join(",")}`);
 

@@ -11,6 +11,7 @@
 // Usage: npm run build && node scripts/awq-objective-check.mjs [--model DIR] [--samples N] [--seqlen L]
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { cmmluDevSequences } from "./lib/cmmluDevSequences.mjs";
 
 const { values } = parseArgs({ options: { model: { type: "string" }, samples: { type: "string" }, seqlen: { type: "string" } } });
 const dist = join(resolve(import.meta.dirname, ".."), "dist", "src");
@@ -21,10 +22,6 @@ const { applyRope } = await load("calib/applyRope.js");
 const { buildRopeTable } = await load("calib/buildRopeTable.js");
 const { computeRopeFrequencies } = await load("calib/computeRopeFrequencies.js");
 const { gptOssAttention } = await load("calib/gptOssAttention.js");
-const { readCmmluDir } = await load("eval/cmmlu/readCmmluDir.js");
-const { cmmluPromptHeader, formatCmmluQuestion } = await load("eval/cmmlu/buildCmmluPrompt.js");
-const { readByteLevelBpeEncoder } = await load("formats/tokenizer/readByteLevelBpeEncoder.js");
-const { buildCalibrationSequences } = await load("calib/data/buildCalibrationSequences.js");
 const { createLinearInputStatistics } = await load("awq/linearInputStatistics.js");
 const { addLinearInputRows } = await load("awq/addLinearInputRows.js");
 const { attentionOutputRowWeights } = await load("awq/attentionOutputRowWeights.js");
@@ -36,14 +33,7 @@ const dir = values.model ? resolve(values.model) : join(sharedDir(), "fixtures",
 const samples = Number(values.samples ?? 8);
 const seqlen = Number(values.seqlen ?? 512);
 const backend = createPlainMatmulBackend();
-const dataset = await readCmmluDir({ dir: join(sharedDir(), "cmmlu") });
-const documents = [];
-for (const [subject, info] of dataset.subjects) {
-  const { dev } = await dataset.readSubject(subject);
-  documents.push(cmmluPromptHeader(info.zh) + dev.map((q) => formatCmmluQuestion(q, true)).join(""));
-}
-const tokenize = await readByteLevelBpeEncoder({ dir });
-const sequences = buildCalibrationSequences({ documents, tokenize, samples, seqlen, source: "CMMLU dev" });
+const { sequences } = await cmmluDevSequences({ load, dir, samples, seqlen });
 const weights = await openGptOssWeights({ dir });
 const config = weights.config;
 const { hidden, nHeads, nKvHeads, headDim } = config;
