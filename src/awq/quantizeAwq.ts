@@ -7,6 +7,8 @@ import type { MatmulBackend } from "../calib/matmulBackend.js";
 import { CALIBRATION_ENGINES, type CalibrationEngine } from "../calib/llama/calibrationEngines.js";
 import { withCalibrationGguf } from "../calib/llama/withCalibrationGguf.js";
 import { UsageError } from "../errors.js";
+import { openCheckpoint } from "../formats/safetensors/index.js";
+import { ensureFreeDiskSpace } from "../util/ensureFreeDiskSpace.js";
 import { machineThreads } from "../util/threads.js";
 import { AWQ_GRAM_RANK, type AwqExpertPolicy, type AwqLayerReport, type AwqLayerResult, type AwqLayerScales, type AwqMethod, type AwqProgress } from "./awqTypes.js";
 import { BUILTIN_CALIBRATION_DOCUMENTS, BUILTIN_CALIBRATION_NAME } from "../calib/data/builtinCalibrationText.js";
@@ -130,6 +132,13 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
   const checkpointDir = `${stem}-${tag}`;
   const partialDir = join(params.outDir, `.${checkpointDir}.partial-${process.pid}`);
   await rm(partialDir, { recursive: true, force: true });
+  // a lower bound checked before the calibration pass: both outputs hold the experts (MXFP4 copied,
+  // or int4 with experts awq: about as large) — the writers check the exact sizes when they start
+  {
+    const source = await openCheckpoint({ dir: params.dir });
+    const expertBytes = source.tensors.filter((t) => t.name.includes(".mlp.experts.")).reduce((sum, t) => sum + t.byteLength, 0);
+    await ensureFreeDiskSpace({ dir: params.outDir, neededBytes: 2 * expertBytes, what: `the AWQ GGUF and checkpoint (at least ${experts === "keep" ? "the MXFP4 experts twice" : "the experts twice"})` });
+  }
 
   const backend = await createBackend(params.backend ?? "auto", method, log);
   const layers: AwqLayerReport[] = [];

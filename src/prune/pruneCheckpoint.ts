@@ -13,6 +13,9 @@ import { openGptOssWeights } from "../calib/index.js";
 import { UsageError } from "../errors.js";
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../formats/float/floatConversions.js";
 import { openCheckpoint } from "../formats/safetensors/index.js";
+import { tensorByteLength } from "../formats/safetensors/dtypes.js";
+import { ensureFreeDiskSpace } from "../util/ensureFreeDiskSpace.js";
+import { prunedTensorShapes } from "./prunedTensorShapes.js";
 import { compensateOProjBias } from "./compensateOProjBias.js";
 import type { PrunePlan } from "./planPruning.js";
 import type { ExpertScoreMethod, HeadScoreMethod, PruneScores } from "./pruneScores.js";
@@ -93,6 +96,14 @@ export async function pruneCheckpoint(params: PruneCheckpointParams): Promise<Pr
     throw new UsageError(`scoring ${pruningExperts && expertScore !== "random" ? `experts by ${expertScore}` : `heads by ${headScore}`} needs calibration sequences (or use random selection)`);
   }
 
+  // the pruned checkpoint's size, from the kept counts, checked before the calibration pass (a full
+  // disk was found only at write time, after the whole forward)
+  {
+    const checkpoint = await openCheckpoint({ dir });
+    const shapes = prunedTensorShapes({ tensors: checkpoint.tensors, original: plan.original, pruned: plan.pruned, headDim: config.headDim });
+    const neededBytes = shapes.reduce((sum, t) => sum + (tensorByteLength({ dtype: t.dtype, shape: t.shape }) ?? 0), 0);
+    await ensureFreeDiskSpace({ dir: params.outDir, neededBytes, what: "the pruned checkpoint" });
+  }
   let scores = params.scores;
   if (!scores && params.calibration && (needsScores || compensate)) {
     scores = await scoreForPruning({

@@ -52,4 +52,21 @@ describe("exit codes and early checks", () => {
     expect(mismatch.stderr).not.toMatch(/cmmlu \(model\)/);
     expect(performance.now() - t0).toBeLessThan(60_000);
   });
+
+  it("prune and awq on a disk too small for their outputs fail before the calibration pass", async () => {
+    const calib = join(home, "calib.txt");
+    writeFileSync(calib, "calibration text for a full disk ".repeat(100));
+    const env = { OSS_PREP_ASSUME_FREE_BYTES: "1000" };
+    const prune = await runCli(["prune", tinyFixtureDir(), "--experts-keep", "6", "--calib", calib, "-o", join(home, "pruned")], { env });
+    expect(prune.code, prune.stderr).toBe(1);
+    // the temporary calibration GGUF is checked first, the pruned checkpoint before the forward
+    expect(prune.stderr).toMatch(/not enough disk space for .*: .* needed, 1000 B free/);
+    expect(prune.stderr).not.toMatch(/tokens\/s/);
+    const awq = await runCli(["awq", tinyFixtureDir(), "--samples", "1", "--seqlen", "16", "-o", join(home, "awq")], { env });
+    const withGguf = await runCli(["prune", tinyFixtureDir(), "--experts-keep", "6", "--calib", calib, "--gguf", gguf, "-o", join(home, "pruned")], { env });
+    expect(withGguf.stderr).toMatch(/not enough disk space for the pruned checkpoint: .* needed, 1000 B free/);
+    expect(awq.code, awq.stderr).toBe(1);
+    expect(awq.stderr).toMatch(/not enough disk space for .*: .* needed, 1000 B free/);
+    expect(awq.stderr).not.toMatch(/tokens\/s/);
+  });
 });
