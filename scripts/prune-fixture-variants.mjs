@@ -6,13 +6,13 @@
 // with the paired loss (for the configurations marked `accuracy`), and KL(unpruned ‖ pruned) over every position of the selected prompts (8192
 // tokens), with a 95% interval over sequences; selection methods are compared by their paired per-sequence
 // KL differences. Usage: npm run build && node scripts/prune-fixture-variants.mjs [--json OUT] [--quick]
-// [--keep N (experts kept, default 6)] [--kl-only (skip CMMLU)] [--experts-only]
+// [--keep N (experts kept, default 6)] [--kl-only (skip CMMLU)] [--experts-only] [--calib-tokens N] [--cmmlu-only]
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { json: { type: "string" }, quick: { type: "boolean" }, "calib-tokens": { type: "string" }, keep: { type: "string" }, "kl-only": { type: "boolean" }, "experts-only": { type: "boolean" } } });
+const { values } = parseArgs({ options: { json: { type: "string" }, quick: { type: "boolean" }, "calib-tokens": { type: "string" }, keep: { type: "string" }, "kl-only": { type: "boolean" }, "experts-only": { type: "boolean" }, "cmmlu-only": { type: "boolean" } } });
 const dist = join(resolve(import.meta.dirname, ".."), "dist", "src");
 const load = (p) => import(join(dist, p));
 const { sharedDir } = await load("util/paths.js");
@@ -57,7 +57,8 @@ function meanInterval(xs) {
 try {
   const baselinePath = join(tmp, "unpruned-bf16.gguf");
   await convertCheckpoint({ dir: fixture, outPath: baselinePath, outtype: "bf16" });
-  const calibration = await loadCalibrationSequences({ source: { kind: "cmmlu", dataset }, checkpointDir: fixture, maxTokens: calibTokens, sequenceLength: 512 });
+  // the prune command's default: CMMLU dev questions and the built-in text (--cmmlu-only: the dev questions alone, ~17.6k tokens here)
+  const calibration = await loadCalibrationSequences({ source: { kind: "cmmlu", dataset, withBuiltinText: values["cmmlu-only"] !== true }, checkpointDir: fixture, maxTokens: calibTokens, sequenceLength: 512 });
   const backend = await createOrtMatmulBackend();
   const scores = await scoreForPruning({ dir: fixture, sequences: calibration.sequences, backend });
   await backend.dispose();
@@ -105,7 +106,7 @@ try {
     const plan = planPruning({ shape, ...v.plan });
     const dir = join(tmp, `ckpt-${results.length}`);
     await mkdir(dir);
-    await pruneCheckpoint({ dir: fixture, outDir: dir, plan, expertScore: v.expertScore, headScore: v.headScore, calibration, scores, biasCompensation: v.biasCompensation, seed: v.seed });
+    const pruned = await pruneCheckpoint({ dir: fixture, outDir: dir, plan, expertScore: v.expertScore, headScore: v.headScore, calibration, scores, biasCompensation: v.biasCompensation, seed: v.seed });
     const gguf = join(tmp, `pruned-${results.length}.gguf`);
     await convertCheckpoint({ dir, outPath: gguf, outtype: "bf16" });
     await rm(dir, { recursive: true });
@@ -159,6 +160,7 @@ try {
       kl_sequence_mean: meanInterval(perSequence),
       kl_per_sequence: perSequence,
       top1_agreement: top1 / positions,
+      experts_kept: pruned.report?.layers?.map((l) => l.experts.kept),
       seconds: (performance.now() - t0) / 1000,
     };
     results.push(r);
