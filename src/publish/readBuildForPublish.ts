@@ -33,10 +33,17 @@ export async function readBuildForPublish(params: { buildDir: string; repo: stri
   if (manifest.schema !== 1 || !Array.isArray(manifest.stages)) throw new InvalidInputError(manifestPath, "not an oss-prep build manifest (schema 1)");
 
   // Exported outputs have paths relative to the build dir; absolute ones (the HF cache) stay home.
+  // What a variant publishes (the same rule as the build's publish stage, which is wired to the
+  // product): the product — the stage that exported the last GGUF, with everything it exported (the
+  // AWQ checkpoint beside its GGUF) — and the reports (eval, vram). Never another stage's GGUF: a
+  // gguf-q5 build also exports its bf16 baseline, 13.8 GB that is not the variant.
+  const exportedGguf = manifest.stages.filter((stage) => stage.outputs.some((o) => o.kind === "gguf" && !isAbsolute(o.path)));
+  const product = exportedGguf.at(-1);
   const artifacts: Array<{ path: string; size: number; sha256: string }> = [];
   for (const stage of manifest.stages) {
     for (const output of stage.outputs) {
       if (isAbsolute(output.path)) continue;
+      if (stage !== product && output.kind !== "eval" && output.kind !== "vram") continue;
       const single = output.files.length === 1 && output.files[0].path === output.path;
       for (const file of output.files) {
         const path = single ? output.path : join(output.path, file.path);

@@ -49,6 +49,9 @@ async function fakeBuild(): Promise<{ dir: string; gguf: Buffer; evalReport: Buf
   const evalReport = Buffer.from(JSON.stringify({ questions: 100, accuracy: 0.61 }));
   await mkdir(join(dir, "eval"), { recursive: true });
   await writeFile(join(dir, "gpt-oss-20b-Q5_K_M.gguf"), gguf);
+  // the build's bf16 baseline is exported too: not part of what the variant publishes
+  const baseline = Buffer.concat([Buffer.from("GGUF"), pseudoRandomBytes("baseline", 64 << 10)]);
+  await writeFile(join(dir, "gpt-oss-20b-BF16.gguf"), baseline);
   await writeFile(join(dir, "eval", "report.json"), evalReport);
   const manifest: BuildManifest = {
     schema: 1,
@@ -62,6 +65,13 @@ async function fakeBuild(): Promise<{ dir: string; gguf: Buffer; evalReport: Buf
         stage: "source",
         summary: { source: "hub", repo: "openai/gpt-oss-20b", commit: "a".repeat(40) },
         outputs: [{ name: "checkpoint", kind: "checkpoint", path: "/cache/models--openai--gpt-oss-20b/snapshots/x", files: [], digest: "d0" }],
+      }),
+      stage({
+        id: "baseline",
+        stage: "convert",
+        params: { outtype: "bf16" },
+        summary: { outtype: "bf16" },
+        outputs: [{ name: "gguf", kind: "gguf", path: "gpt-oss-20b-BF16.gguf", files: [{ path: "gpt-oss-20b-BF16.gguf", size: baseline.length, sha256: sha256(baseline) }], digest: "d0b" }],
       }),
       stage({
         id: "quantize",
