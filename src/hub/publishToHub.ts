@@ -30,8 +30,8 @@ export interface PublishPlanEntry {
   size: number;
   sha256: string;
   action: "upload" | "skip";
-  /** new: not in the repository; changed: different content; same: identical, skipped. */
-  reason: "new" | "changed" | "same";
+  /** new: not in the repository; changed: different content; same: identical, skipped; unknown: a dry run offline (the repository was not asked). */
+  reason: "new" | "changed" | "same" | "unknown";
 }
 
 export interface PublishResult {
@@ -130,7 +130,8 @@ export async function publishToHub(params: {
       `publishing to ${repo} needs a token with write access: set HF_TOKEN (or pass --token) to a "write" token from ${env.endpoint}/settings/tokens, or run \`hf auth login\``,
     );
   }
-  if (env.offline) throw new EnvironmentError(`HF_HUB_OFFLINE=1: publishing to ${repo} needs the network`);
+  // a dry run previews the card and the file list without the network (the repository's state is then unknown)
+  if (env.offline && !params.dryRun) throw new EnvironmentError(`HF_HUB_OFFLINE=1: publishing to ${repo} needs the network`);
   const paths = params.files.map((f) => f.path);
   const duplicate = paths.find((p, i) => paths.indexOf(p) !== i);
   if (duplicate) throw new OssPrepError(`publish ${repo}: ${duplicate} is given twice`);
@@ -164,6 +165,12 @@ export async function publishToHub(params: {
     progress({ phase: "hashing", doneBytes: hashed, totalBytes: hashTotal, file: file.path });
     const { sha256, gitSha1 } = digester.digest();
     local.push({ ...file, size, sha256, gitSha1: gitSha1! });
+  }
+
+  if (params.dryRun && env.offline) {
+    const files = local.map((file): PublishPlanEntry => ({ path: file.path, size: file.size, sha256: file.sha256, action: "upload", reason: "unknown" }));
+    params.onWarning?.(`HF_HUB_OFFLINE=1: ${repo} was not asked what it has; every file is listed as an upload`);
+    return { repo, url: `${env.endpoint}/${repo}`, dryRun: true, created: false, files, uploadedBytes: 0 };
   }
 
   // 2. What the repository has (main branch).

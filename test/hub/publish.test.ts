@@ -12,6 +12,7 @@ import { publishToHub, type PublishProgress } from "../../src/hub/publishToHub.j
 import { readBuildForPublish } from "../../src/publish/readBuildForPublish.js";
 import type { BuildManifest, ManifestStage } from "../../src/pipeline/manifest.js";
 import { STAGES } from "../../src/stages/index.js";
+import { runCli } from "../cli.js";
 import { FAST_RETRY, MIB, hubEnvironment, pseudoRandomBytes, temporaryDir } from "./fixtures.js";
 import { type HubServer, startHubServer } from "./hubServer.js";
 
@@ -213,6 +214,18 @@ describe("publish: round trip", () => {
 });
 
 describe("publish: refusals and faults", () => {
+  it("publish --dry-run with HF_HUB_OFFLINE=1: the card and the file list, no network, exit 0 (issue 17, item 2)", async () => {
+    const { dir } = await fakeBuild();
+    const t0 = performance.now();
+    const r = await runCli(["publish", dir, "--repo", "alice/gpt-oss-20b-q5", "--dry-run"], { env: { HF_HUB_OFFLINE: "1", HF_ENDPOINT: "http://127.0.0.1:9" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(r.stdout).toMatch(/would upload\s+unknown\s+.*gpt-oss-20b-Q5_K_M\.gguf/);
+    expect(r.stdout).not.toContain("gpt-oss-20b-BF16.gguf");
+    expect(r.stdout).toContain("README.md (model card):");
+    expect(r.stdout).toContain("--hf-file gpt-oss-20b-Q5_K_M.gguf");
+  });
+
   it("refuses an artifact that changed since the build", async () => {
     const hub = await serve();
     const { dir } = await fakeBuild();
