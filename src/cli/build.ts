@@ -51,7 +51,8 @@ export function buildCommand(): Command {
           }
         }
       };
-      if (opts.publishTo) await override("publish", "--publish-to", { repo: opts.publishTo });
+      // --publish-to means publish: the variants' pipelines dry-run by default
+      if (opts.publishTo) await override("publish", "--publish-to", { repo: opts.publishTo, dry_run: false });
       // the CMMLU copy serves the eval and the prune calibration alike
       if (opts.cmmluDir) await override(["eval", "prune"], "--cmmlu-dir", { cmmlu_dir: resolve(opts.cmmluDir) });
       const model = await resolveModel(opts.model);

@@ -215,6 +215,22 @@ describe("build and publish through the Hub", () => {
     expect(fromHub.tensors).toEqual(fromDir.tensors);
   });
 
+  it("build --publish-to uploads even when the variant's publish stage dry-runs; that dry run itself asks no Hub (issue 17, item 3)", async () => {
+    const pipeline = join(scratch.path, "dry-publish.yaml");
+    await writeFile(pipeline, "name: dry-publish\nstages:\n  - stage: source\n  - stage: quantize\n    with: { type: Q8_0 }\n  - stage: publish\n    optional: true\n    with: { repo: your-org/placeholder, dry_run: true }\n");
+    const args = ["build", "--variant", pipeline, "--model", tinyFixtureDir(), "--json"];
+    // the dry run: a Hub that cannot be reached is not waited for
+    const t0 = performance.now();
+    const dry = await runCli([...args, "--out", join(scratch.path, "build-dry")], { env: env({ HF_ENDPOINT: "http://127.0.0.1:9" }) });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    expect(JSON.parse(dry.stdout).stages.at(-1).summary).toMatchObject({ dryRun: true });
+    const up = await runCli([...args, "--out", join(scratch.path, "build-up"), "--publish-to", "alice/q8-from-build"], { env: env({ HF_TOKEN: TOKEN }) });
+    expect(up.code, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout).stages.at(-1).summary).toMatchObject({ repo: "alice/q8-from-build", dryRun: false, created: true });
+    expect([...hub.repoFiles("alice/q8-from-build")!.keys()].some((f) => f.endsWith("Q8_0.gguf"))).toBe(true);
+  });
+
   it("oss-prep publish <build dir>: uploads, then uploads nothing; --dry-run changes nothing; download brings it back", async () => {
     const repo = "alice/gpt-oss-20b-bf16-cli";
     const dry = await runCli(["publish", buildDir, "--repo", repo, "--dry-run"], { env: env() });

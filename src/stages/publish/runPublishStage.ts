@@ -23,7 +23,9 @@ export async function runPublishStage(ctx: StageContext<PublishParams>): Promise
   if (!repo) {
     throw new EnvironmentError("no Hub repository to publish to: pass `build --publish-to org/name` or set `repo` in the pipeline's publish stage");
   }
-  const hub = resolveHubEnvironment({});
+  // a dry run inside a build previews the card and the files without asking the Hub (a variant's
+  // placeholder repository offline cost ~31 s of retries); `oss-prep publish --dry-run` compares with it
+  const hub = { ...resolveHubEnvironment({}), ...(ctx.params.dryRun && { offline: true }) };
   const artifacts: Array<PublishFile & { size: number; sha256: string }> = [];
   for (const slot of ["gguf", "eval", "vram"]) if (ctx.inputs[slot]) artifacts.push(...(await artifactFiles(slot, ctx.inputs[slot])));
 
