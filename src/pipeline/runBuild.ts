@@ -246,7 +246,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
             stageWarnings.push(m);
             logWarn(`${stage.id}: ${m}`);
           },
-          build: { variant: pipeline.name, description: pipeline.description, stages: records.map((r) => ({ ...r })) },
+          build: { variant: pipeline.name, description: pipeline.description, stages: records.map((r) => ({ ...r })), skipped: [...skipped].map(([id, reason]) => ({ id, reason })) },
         });
       } catch (error) {
         stopSampler();

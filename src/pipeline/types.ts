@@ -38,7 +38,7 @@ export interface StageContext<P> {
    * The build so far: the variant and the records of the stages before this one (cached or run),
    * for stages that report on the whole build (publish writes them into the model card).
    */
-  build?: { variant: string; description?: string; stages: ManifestStage[] };
+  build?: { variant: string; description?: string; stages: ManifestStage[]; /** Optional stages skipped so far, with the reason. */ skipped?: Array<{ id: string; reason: string }> };
 }
 
 export interface StageOutput {

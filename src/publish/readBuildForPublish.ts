@@ -85,6 +85,7 @@ export async function readBuildForPublish(params: { buildDir: string; repo: stri
     files: artifacts,
     manifestPublished: true,
     endpoint: params.endpoint,
+    skipped: manifest.skipped,
   });
   return {
     manifest,

@@ -51,4 +51,37 @@ describe("renderModelCard", () => {
     const card = renderModelCard({ ...input, model: { ...input.model, source: { kind: "synth", preset: "demo", seed: 0 } } });
     expect(card).toContain("random weights");
   });
+
+  it("synthetic weights claim no base model; a pruned model claims no relation and says why (issue 17, item 4)", () => {
+    const synthetic = parse(renderModelCard({ ...input, model: { ...input.model, source: { kind: "synth", preset: "demo", seed: 0 } } }).split("---\n")[1]);
+    expect(synthetic.base_model).toBeUndefined();
+    expect(synthetic.base_model_relation).toBeUndefined();
+    const prune = { ...convert, id: "prune", stage: "prune", outputs: [{ name: "checkpoint", kind: "checkpoint" as const, path: "prune", files: [], digest: "p" }], summary: {} };
+    const card = renderModelCard({ ...input, stages: [prune, convert] });
+    const front = parse(card.split("---\n")[1]);
+    expect(front.base_model).toBe("openai/gpt-oss-20b");
+    expect(front.base_model_relation).toBeUndefined();
+    expect(front.tags).toContain("pruned");
+    expect(card).toContain("`base_model_relation` is left out");
+  });
+
+  it("readable cells: Markdown summaries render as tables, shares as %, no JSON, no local paths; a skipped stage says why", () => {
+    const evalStage: ManifestStage = {
+      ...convert,
+      id: "eval",
+      stage: "eval",
+      params: { cmmlu_dir: "/home/someone/data/cmmlu", per_subject: 20 },
+      outputs: [{ name: "eval", kind: "eval", path: "eval", files: [], digest: "e" }],
+      summary: { accuracy: 0.264179, accuracy_ci95: [0.21, 0.32], text: "| subject | accuracy |\n|---|---|\n| law | 30.0% |" },
+    };
+    const card = renderModelCard({ ...input, stages: [convert, evalStage], skipped: [{ id: "vram", reason: "no NVIDIA GPU on this machine" }] });
+    expect(card).toContain("| accuracy | 26.4% |");
+    expect(card).toContain("| accuracy_ci95 | 21.0% – 32.0% |");
+    expect(card).toContain("| subject | accuracy |\n|---|---|\n| law | 30.0% |");
+    expect(card).not.toContain("```text");
+    expect(card).toContain("parameters `cmmlu_dir …/cmmlu, per_subject 20`");
+    expect(card).not.toContain("/home/someone");
+    expect(card).toContain("_Skipped in this build: no NVIDIA GPU on this machine._");
+    expect(card).not.toMatch(/\{"/);
+  });
 });

@@ -24,6 +24,8 @@ export interface ModelCardInput {
   manifestPublished?: boolean;
   /** Hub URL for links (default https://huggingface.co). */
   endpoint?: string;
+  /** Optional stages the build skipped, with the reason (no GPU, offline…). */
+  skipped?: Array<{ id: string; reason: string }>;
 }
 
 const DEFAULT_BASE_MODEL = "openai/gpt-oss-20b";
@@ -35,28 +37,61 @@ const EXPERT_POLICIES: Record<string, string> = {
   dequantized: "experts dequantized from MXFP4 to the output type",
 };
 
-function cell(value: unknown): string {
+/** Keys whose values are shares in [0, 1] shown as percentages (accuracies and their losses, agreement). */
+const SHARE_KEY = /accuracy|agreement|(^|_)loss($|_)/i;
+
+/** A value as a reader wants it in a cell: shares as %, numbers rounded, objects as "key value" pairs, no local paths. */
+function formatValue(value: unknown, key = ""): string {
   if (value === null || value === undefined) return "";
-  const text = typeof value === "number" ? (Number.isInteger(value) ? String(value) : value.toPrecision(6).replace(/\.?0+$/, "")) : typeof value === "string" ? value : JSON.stringify(value);
-  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  if (typeof value === "number") {
+    if (SHARE_KEY.test(key) && Math.abs(value) <= 1 && !Number.isInteger(value)) return `${(value * 100).toFixed(1)}%`;
+    return Number.isInteger(value) ? value.toLocaleString("en-US") : value.toPrecision(4).replace(/\.?0+$/, "");
+  }
+  if (typeof value === "string") return redactPath(value);
+  if (Array.isArray(value)) {
+    // a [low, high] interval of shares
+    if (value.length === 2 && value.every((v) => typeof v === "number") && SHARE_KEY.test(key)) return `${formatValue(value[0], key)} – ${formatValue(value[1], key)}`;
+    return value.map((v) => formatValue(v, key)).join(", ");
+  }
+  if (typeof value === "object") return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k} ${formatValue(v, k)}`).join(", ");
+  return String(value);
+}
+
+/** An absolute local path is the builder's business: only its last component is shown. */
+function redactPath(text: string): string {
+  return /^(\/|[A-Za-z]:\\)/.test(text) && !text.startsWith("//") ? `…/${text.split(/[\\/]/).filter(Boolean).pop() ?? ""}` : text;
+}
+
+function cell(value: unknown, key?: string): string {
+  return formatValue(value, key).replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
 function table(header: string[], rows: unknown[][]): string[] {
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)];
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map((v, i) => cell(v, header[i])).join(" | ")} |`)];
+}
+
+/** Stage parameters for a sentence: `key value` pairs, local paths redacted. */
+function params(p: Record<string, unknown>): string {
+  const text = formatValue(p);
+  return text ? `\`${text}\`` : "none";
 }
 
 /** A stage summary as tables: scalars as key/value rows, arrays of records as their own table. */
 function renderSummary(summary: Record<string, unknown> | undefined): string[] {
   if (!summary) return ["_(no summary recorded)_"];
   const lines: string[] = [];
-  const scalars = Object.entries(summary).filter(([key, v]) => key !== "text" && (v === null || typeof v !== "object"));
-  if (scalars.length) lines.push(...table(["metric", "value"], scalars), "");
+  const scalars = Object.entries(summary).filter(([key, v]) => key !== "text" && (v === null || typeof v !== "object" || (Array.isArray(v) && v.every((x) => typeof x !== "object"))));
+  if (scalars.length) lines.push(...table(["metric", "value"], scalars.map(([key, v]) => [key, formatValue(v, key)])), "");
   for (const [key, value] of Object.entries(summary)) {
     if (!Array.isArray(value) || value.length === 0 || value.some((row) => row === null || typeof row !== "object" || Array.isArray(row))) continue;
     const columns = [...new Set(value.flatMap((row) => Object.keys(row as object)))];
     lines.push(`**${key}**`, "", ...table(columns, value.map((row) => columns.map((c) => (row as Record<string, unknown>)[c]))), "");
   }
-  if (typeof summary.text === "string") lines.push("```text", summary.text, "```", "");
+  if (typeof summary.text === "string") {
+    // a summary that is already Markdown tables renders as such; anything else stays preformatted
+    const markdown = summary.text.split("\n").every((line) => line.trim() === "" || line.trimStart().startsWith("|"));
+    lines.push(...(markdown ? [summary.text.trim()] : ["```text", summary.text, "```"]), "");
+  }
   return lines;
 }
 
@@ -81,24 +116,51 @@ export function renderModelCard(input: ModelCardInput): string {
   const recipeStage = ggufStages.at(-1);
   const quantType = String(recipeStage?.summary?.type ?? recipeStage?.params?.type ?? recipeStage?.params?.outtype ?? "").toUpperCase();
   const ggufFiles = input.files.filter((f) => f.path.endsWith(".gguf"));
-  const primary = ggufFiles[0]?.path ?? "model.gguf";
+  // the product's file: the recipe stage's GGUF (a build folder also holds its bf16 baseline)
+  const productName = recipeStage?.outputs.find((o) => o.kind === "gguf")?.path.split(/[\\/]/).pop();
+  const primary = ggufFiles.find((f) => f.path === productName)?.path ?? ggufFiles.at(-1)?.path ?? "model.gguf";
   const sourceStage = input.stages.find((s) => producesKind(s, "checkpoint"));
+  const synthetic = input.model.source.kind === "synth";
+  const pruned = input.stages.some((s) => s.stage === "prune");
+  const evalStage = input.stages.filter((s) => producesKind(s, "eval")).at(-1);
+  const accuracy = typeof evalStage?.summary?.accuracy === "number" ? evalStage.summary.accuracy : undefined;
 
-  const frontMatter = {
-    base_model: baseModel,
-    base_model_relation: "quantized",
+  // base_model only for weights that come from it (a synthetic checkpoint has random weights);
+  // base_model_relation only where one of the Hub's values (adapter, merge, quantized, finetune) is
+  // true: a pruned model is none of them, so it is left out (the body says so)
+  const frontMatter: Record<string, unknown> = {
+    ...(synthetic ? {} : { base_model: baseModel }),
+    ...(synthetic || pruned ? {} : { base_model_relation: "quantized" }),
     license: input.model.license ?? "apache-2.0",
     pipeline_tag: "text-generation",
-    tags: [...new Set(["gguf", "quantized", "gpt-oss", "llama.cpp", "oss-prep", ...(quantType ? [quantType.toLowerCase()] : [])])],
+    quantized_by: "oss-prep",
+    tags: [...new Set(["gguf", "quantized", "gpt-oss", "llama.cpp", "oss-prep", ...(pruned ? ["pruned"] : []), ...(quantType ? [quantType.toLowerCase()] : [])])],
+    ...(accuracy !== undefined && {
+      "model-index": [
+        {
+          name: input.repo.split("/")[1],
+          results: [
+            {
+              task: { type: "text-generation" },
+              dataset: { name: "CMMLU (oss-prep subset)", type: "haonan-li/cmmlu" },
+              metrics: [{ type: "accuracy", value: Number((accuracy * 100).toFixed(1)), name: "accuracy (%)" }],
+            },
+          ],
+        },
+      ],
+    }),
   };
 
   const lines: string[] = ["---", stringify(frontMatter).trimEnd(), "---", ""];
   lines.push(
     `# ${input.repo.split("/")[1]}`,
     "",
-    `GGUF variant \`${input.variant}\` of [${baseModel}](${endpoint}/${baseModel}), built with oss-prep ${input.tools.ossPrep} from ${describeSourceLine(input.model.source, sourceStage, endpoint)}.`,
+    synthetic
+      ? `GGUF variant \`${input.variant}\` of a synthetic gpt-oss checkpoint in ${baseModel}'s layout — not the real model — built with oss-prep ${input.tools.ossPrep} from ${describeSourceLine(input.model.source, sourceStage, endpoint)}.`
+      : `GGUF variant \`${input.variant}\` of [${baseModel}](${endpoint}/${baseModel}), built with oss-prep ${input.tools.ossPrep} from ${describeSourceLine(input.model.source, sourceStage, endpoint)}.`,
     "",
   );
+  if (pruned && !synthetic) lines.push("`base_model_relation` is left out: pruning removes experts and heads, which is none of the Hub's relations (adapter, merge, quantized, finetune).", "");
 
   lines.push("## Variant", "");
   if (input.variantDescription) lines.push(input.variantDescription, "");
@@ -107,7 +169,7 @@ export function renderModelCard(input: ModelCardInput): string {
   lines.push("## Quantization recipe", "");
   if (!recipeStage) lines.push("_The build has no stage that writes GGUF._", "");
   for (const stage of ggufStages) {
-    lines.push(`Stage \`${stage.id}\` (\`${stage.stage}\` v${stage.version}) with parameters \`${JSON.stringify(stage.params)}\`:`, "");
+    lines.push(`Stage \`${stage.id}\` (\`${stage.stage}\` v${stage.version}), parameters ${params(stage.params)}:`, "");
     lines.push(...renderSummary(Object.fromEntries(Object.entries(stage.summary ?? {}).filter(([key]) => key !== "classes"))));
     const classes = stage.summary?.classes;
     if (Array.isArray(classes) && classes.length) {
@@ -133,8 +195,10 @@ export function renderModelCard(input: ModelCardInput): string {
   ] as const) {
     lines.push(`## ${title}`, "");
     const stages = input.stages.filter((s) => producesKind(s, kind));
-    if (stages.length === 0) lines.push(`_${none}_`, "");
-    for (const stage of stages) lines.push(`Stage \`${stage.id}\` (\`${stage.stage}\`), parameters \`${JSON.stringify(stage.params)}\`:`, "", ...renderSummary(stage.summary));
+    // a stage the build skipped (no GPU, offline) is said as such, not as absent
+    const skipped = (input.skipped ?? []).filter((s) => s.id === kind || s.id.startsWith(kind));
+    if (stages.length === 0) lines.push(skipped.length ? `_Skipped in this build: ${skipped.map((s) => redactPath(s.reason)).join("; ")}._` : `_${none}_`, "");
+    for (const stage of stages) lines.push(`Stage \`${stage.id}\` (\`${stage.stage}\`), parameters ${params(stage.params)}:`, "", ...renderSummary(stage.summary));
   }
 
   lines.push(
@@ -171,7 +235,7 @@ export function renderModelCard(input: ModelCardInput): string {
   lines.push(
     ...table(
       ["stage", "version", "parameters", "cached", "time", "peak RSS", "cache key"],
-      input.stages.map((s) => [`\`${s.id}\` (${s.stage})`, s.version, `\`${JSON.stringify(s.params)}\``, s.cached ? "yes" : "no", formatSeconds(s.seconds), formatBytes(s.peakRssBytes), `\`${s.cacheKey}\``]),
+      input.stages.map((s) => [`\`${s.id}\` (${s.stage})`, s.version, params(s.params), s.cached ? "yes" : "no", formatSeconds(s.seconds), formatBytes(s.peakRssBytes), `\`${s.cacheKey}\``]),
     ),
     "",
     `Tools: oss-prep ${input.tools.ossPrep}, Node.js ${input.tools.node}, node-llama-cpp ${input.tools.nodeLlamaCpp} (llama.cpp ${input.tools.llamaCpp}), ${input.tools.platform}.`,

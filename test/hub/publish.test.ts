@@ -160,14 +160,24 @@ describe("publish: round trip", () => {
       base_model_relation: "quantized",
       license: "apache-2.0",
       pipeline_tag: "text-generation",
+      quantized_by: "oss-prep",
       tags: ["gguf", "quantized", "gpt-oss", "llama.cpp", "oss-prep", "q5_k_m"],
+      "model-index": [
+        {
+          name: "gpt-oss-20b-q5",
+          results: [{ task: { type: "text-generation" }, dataset: { name: "CMMLU (oss-prep subset)", type: "haonan-li/cmmlu" }, metrics: [{ type: "accuracy", value: 61, name: "accuracy (%)" }] }],
+        },
+      ],
     });
     expect(body).toContain("GGUF variant `gguf-q5` of [openai/gpt-oss-20b]");
     expect(body).toContain(`at commit \`${"a".repeat(40)}\``);
-    expect(body).toMatch(/## Quantization recipe[\s\S]*`\{"type":"Q5_K_M","experts":"keep"\}`[\s\S]*\| attn_q.weight \| 24 \|/);
+    expect(body).toMatch(/## Quantization recipe[\s\S]*parameters `type Q5_K_M, experts keep`[\s\S]*\| attn_q.weight \| 24 \| BF16 24 \| Q5_K 24 \|/);
     expect(body).toContain("`keep`: MXFP4 experts copied bit-exactly from the checkpoint (no requantization).");
-    expect(body).toMatch(/## Evaluation[\s\S]*\| accuracy \| 0.61 \|[\s\S]*\| subject \| accuracy \|[\s\S]*\| anatomy \| 0.5 \|/);
-    expect(body).toMatch(/## VRAM[\s\S]*\| context \| vramBytes \|[\s\S]*\| 4096 \| 13000000000 \|/);
+    expect(body).toMatch(/## Evaluation[\s\S]*\| accuracy \| 61.0% \|[\s\S]*\| subject \| accuracy \|[\s\S]*\| anatomy \| 50.0% \|/);
+    expect(body).toMatch(/## VRAM[\s\S]*\| context \| vramBytes \|[\s\S]*\| 4,096 \| 13,000,000,000 \|/);
+    // no raw JSON anywhere in the body, no local path
+    expect(body).not.toMatch(/\{"/);
+    expect(body).not.toContain("/elsewhere/");
     expect(body).toContain("llama-server --hf-repo alice/gpt-oss-20b-q5 --hf-file gpt-oss-20b-Q5_K_M.gguf --jinja");
     expect(body).toContain("npx -y node-llama-cpp chat hf:alice/gpt-oss-20b-q5/gpt-oss-20b-Q5_K_M.gguf");
     expect(body).toMatch(/## Build manifest[\s\S]*\| `quantize` \(quantize\) \| 1 \|/);

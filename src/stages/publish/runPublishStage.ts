@@ -51,6 +51,7 @@ export async function runPublishStage(ctx: StageContext<PublishParams>): Promise
     files: artifacts.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
     manifestPublished: true,
     endpoint: hub.endpoint,
+    skipped: ctx.build?.skipped,
   });
 
   const result = await publishToHub({
