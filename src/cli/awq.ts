@@ -16,7 +16,7 @@ export const awqCliOptions = defineParams({
       arg: "backend",
       help: "matrix products: onnxruntime-node (ort), plain TypeScript, or ort when it loads",
     },
-    output: { kind: "string", short: "-o", only: "cli", required: true, arg: "dir", help: "folder for <name>-awq-g32.gguf and the <name>-awq-g32/ checkpoint" },
+    output: { kind: "string", short: "-o", flag: "--out", aliases: ["--output"], only: "cli", required: true, arg: "dir", help: "folder for <name>-awq-g32.gguf and the <name>-awq-g32/ checkpoint" },
     json: { kind: "boolean", only: "cli", help: "machine-readable summary on stdout" },
   },
 });

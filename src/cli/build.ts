@@ -12,7 +12,7 @@ export const buildCliOptions = defineParams({
   options: {
     variant: { kind: "string", only: "cli", required: true, arg: "name", help: "variant to build (see `oss-prep list`), or a pipeline .yaml file" },
     model: { kind: "string", only: "cli", default: "gpt-oss-20b", arg: "name|dir", help: "model: a known name (gpt-oss-20b, demo) or a local checkpoint directory" },
-    out: { kind: "string", only: "cli", arg: "dir", help: "directory for the artifacts and manifest.json (default: <work dir>/builds/<model>-<variant>)" },
+    out: { kind: "string", short: "-o", only: "cli", arg: "dir", help: "directory for the artifacts and manifest.json (default: <work dir>/builds/<model>-<variant>)" },
     only: { kind: "list", only: "cli", arg: "stage", help: "run only these stages (ids or names); others are taken from the cache" },
     force: { kind: "boolean", only: "cli", help: "re-run the selected stages even when cached" },
     verify: { kind: "boolean", only: "cli", help: "re-hash every input and cached file instead of trusting size/mtime/inode (catches bit rot; reads everything once)" },

@@ -8,7 +8,7 @@ import { readSchemaOptions } from "./readSchemaOptions.js";
 /** The command's own options; the rest are the convert stage's (src/stages/convert/params.ts). */
 export const convertCliOptions = defineParams({
   options: {
-    output: { kind: "string", short: "-o", only: "cli", required: true, arg: "file", help: "output .gguf file (written atomically)" },
+    output: { kind: "string", short: "-o", flag: "--out", aliases: ["--output"], only: "cli", required: true, arg: "file", help: "output .gguf file (written atomically)" },
     json: { kind: "boolean", only: "cli", help: "machine-readable summary on stdout" },
   },
 });

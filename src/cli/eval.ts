@@ -11,7 +11,7 @@ export const evalCliOptions = defineParams({
     baseline: { kind: "string", only: "cli", arg: "model", help: "baseline .gguf or build directory to compare with (e.g. the BF16 conversion)" },
     divergence: { kind: "boolean", negate: true, default: true, only: "cli", help: "skip the divergence measurement" },
     threads: { kind: "integer", min: 1, only: "cli", help: "CPU threads (default: the machine's available parallelism)" },
-    out: { kind: "string", only: "cli", arg: "dir", help: "write eval.json, eval.md and eval.html into this directory" },
+    out: { kind: "string", short: "-o", only: "cli", arg: "dir", help: "write eval.json, eval.md and eval.html into this directory" },
     workDir: { kind: "string", only: "cli", arg: "dir", help: "cache and work directory, where the Hub dataset is cached (default: $OSS_PREP_HOME or ~/.cache/oss-prep)" },
     json: { kind: "boolean", only: "cli", help: "print the full report (eval.json) on stdout" },
   },

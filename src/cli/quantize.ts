@@ -9,7 +9,7 @@ import { readSchemaOptions } from "./readSchemaOptions.js";
 export const quantizeCliOptions = defineParams({
   options: {
     imatrix: { kind: "string", only: "cli", arg: "file", help: "importance matrix (llama.cpp imatrix GGUF) passed to the kernels" },
-    output: { kind: "string", short: "-o", only: "cli", required: true, arg: "file", help: "output .gguf file (written atomically)" },
+    output: { kind: "string", short: "-o", flag: "--out", aliases: ["--output"], only: "cli", required: true, arg: "file", help: "output .gguf file (written atomically)" },
     json: { kind: "boolean", only: "cli", help: "machine-readable summary on stdout" },
   },
 });

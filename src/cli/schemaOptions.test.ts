@@ -124,4 +124,13 @@ describe("stage-backed commands and their schemas", () => {
   it.each(accepted)("%s %j parses into the same params as the pipeline file", async (name, args, raw) => {
     expect(await cliParams(name, args)).toStrictEqual(yamlParams(name, raw));
   });
+
+  it("every command that writes takes -o, --out (issue 17, item 7); --output stays a hidden alias", async () => {
+    const { runCli } = await import("../../test/cli.js");
+    for (const command of ["convert", "quantize", "awq", "prune", "build", "eval", "synth", "vram"]) {
+      const help = await runCli([command, "--help"]);
+      expect(help.stdout, command).toMatch(/-o, --out <(file|dir)>/);
+      expect(help.stdout, command).not.toContain("--output");
+    }
+  });
 });

@@ -7,7 +7,7 @@ import { readSchemaOptions } from "./readSchemaOptions.js";
 export const synthCliOptions = defineParams({
   options: {
     preset: { kind: "string", required: true, only: "cli", arg: "name", help: "a model of models/ that declares config: (gpt-oss-20b: the real shapes, 13.8 GB; demo: tiny; see `oss-prep list`)" },
-    out: { kind: "string", only: "cli", arg: "dir", help: "new directory to write (renamed into place when complete); required unless --dry-run" },
+    out: { kind: "string", short: "-o", only: "cli", arg: "dir", help: "new directory to write (renamed into place when complete); required unless --dry-run" },
     seed: { kind: "integer", min: 0, default: 0, only: "cli", help: "seed of the pseudo-random values" },
     dryRun: { kind: "boolean", only: "cli", help: "print the planned shards, tensor count and sizes, write nothing" },
     json: { kind: "boolean", only: "cli", help: "machine-readable summary on stdout" },

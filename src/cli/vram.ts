@@ -8,7 +8,7 @@ import { readSchemaOptions } from "./readSchemaOptions.js";
 /** The command's own options; the rest are the vram stage's in mode measure (src/stages/vram/params.ts). */
 export const vramCliOptions = defineParams({
   options: {
-    out: { kind: "string", only: "cli", arg: "dir", help: "where vram.json, vram.md, vram.html and runtime.log go (default: <build dir>/vram, or <model>.vram beside the .gguf)" },
+    out: { kind: "string", short: "-o", only: "cli", arg: "dir", help: "where vram.json, vram.md, vram.html and runtime.log go (default: <build dir>/vram, or <model>.vram beside the .gguf)" },
     threads: { kind: "integer", min: 1, only: "cli", help: "CPU threads for the runtime (default: the machine's cores)" },
     json: { kind: "boolean", only: "cli", help: "print vram.json's summary on stdout" },
   },
