@@ -132,5 +132,9 @@ describe("stage-backed commands and their schemas", () => {
       expect(help.stdout, command).toMatch(/-o, --out <(file|dir)>/);
       expect(help.stdout, command).not.toContain("--output");
     }
+    // one name for the context length: --ctx (vram, plan, eval); eval's --context-size stays as a hidden alias
+    const evalHelp = await runCli(["eval", "--help"]);
+    expect(evalHelp.stdout).toContain("--ctx <n>");
+    expect(evalHelp.stdout).not.toContain("--context-size");
   });
 });

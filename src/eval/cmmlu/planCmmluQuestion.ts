@@ -44,7 +44,7 @@ export function planCmmluQuestion(params: {
     if (shots.length === 0) {
       throw new InvalidInputError(
         question.file,
-        `line ${question.line}: the question alone needs ${plan.maxTokens} tokens, more than the context of ${maxTokens} (raise --context-size)`,
+        `line ${question.line}: the question alone needs ${plan.maxTokens} tokens, more than the context of ${maxTokens} (raise --ctx)`,
       );
     }
     let longest = 0;

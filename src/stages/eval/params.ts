@@ -29,7 +29,7 @@ export const evalParams = defineParams({
     shots: { kind: "integer", min: 0, max: 5, default: 0, arg: "k", help: "dev examples in the prompt (0…5, file order; dropped longest first if the context overflows)" },
     text: { kind: "string", arg: "file", help: "text to measure divergence from the baseline on (default: the selected CMMLU prompts)" },
     klTokens: { kind: "integer", min: 1, help: "token budget for the divergence measurement (default 8192)" },
-    contextSize: { kind: "integer", min: 16, help: "most tokens per evaluated sequence (default 4096, at most the model's)" },
+    contextSize: { kind: "integer", min: 16, flag: "--ctx", aliases: ["--context-size"], help: "most tokens per evaluated sequence (default 4096, at most the model's)" },
     parallel: { kind: "integer", min: 1, max: 64, help: "questions evaluated side by side in one batch (default 1, fastest on CPU)" },
     gpu: { kind: "boolean", default: false, help: "offload to CUDA/Metal/Vulkan when present (default: CPU)" },
   },
