@@ -70,7 +70,8 @@ export function buildCommand(): Command {
       if (opts.json) printJson(result.manifest);
       else {
         const { renderBuildSummary } = await import("../pipeline/renderManifest.js");
-        process.stderr.write(renderBuildSummary(result.manifest, result.buildDir));
+        // the result on stdout (progress and logs went to stderr)
+        process.stdout.write(renderBuildSummary(result.manifest, result.buildDir));
       }
     }),
   );

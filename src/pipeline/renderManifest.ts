@@ -4,7 +4,7 @@ import { formatBytes, formatSeconds } from "../util/format.js";
 /** A human summary of a build manifest: stages with timings and memory, artifacts, warnings. */
 export function renderBuildSummary(manifest: BuildManifest, buildDir?: string): string {
   const lines: string[] = [];
-  lines.push(`variant ${manifest.variant} of ${manifest.model.name} (${JSON.stringify(manifest.model.source)})`);
+  lines.push(`variant ${manifest.variant} of ${manifest.model.name} (${describeSource(manifest.model.source)})`);
   lines.push(`tools: oss-prep ${manifest.tools.ossPrep}, node ${manifest.tools.node}, node-llama-cpp ${manifest.tools.nodeLlamaCpp} (llama.cpp ${manifest.tools.llamaCpp})`);
   lines.push("", "stage            status   time        peak RSS    outputs");
   for (const s of manifest.stages) {
@@ -18,4 +18,12 @@ export function renderBuildSummary(manifest: BuildManifest, buildDir?: string): 
   if (manifest.warnings.length) lines.push("", "warnings:", ...manifest.warnings.map((w) => `  - ${w}`));
   if (buildDir) lines.push("", `artifacts and manifest.json in ${buildDir}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The model source in words (the manifest keeps the JSON): hub repo@revision, a synthetic preset, a local folder. */
+function describeSource(source: Record<string, unknown>): string {
+  if (source.kind === "hub") return `${source.repo}@${source.revision ?? "main"} from the Hub`;
+  if (source.kind === "synth") return `synthetic, preset ${source.preset}, seed ${source.seed ?? 0}: random weights`;
+  if (source.kind === "local") return `local checkpoint ${source.path}`;
+  return String(source.kind ?? "unknown source");
 }
