@@ -35,6 +35,14 @@ describe("oss-prep CLI", () => {
     expect(out.variants.map((v: { name: string }) => v.name)).toContain("gguf-bf16");
   });
 
+  it("list: every description starts in the same column (issue 17, item 8)", async () => {
+    const r = await runCli(["list"]);
+    const rows = r.stdout.split("\n").filter((l) => /^ {2}\S/.test(l));
+    const columns = new Set(rows.map((l) => /^ {2}\S+ +/.exec(l)![0].length));
+    expect(rows.length).toBeGreaterThan(5);
+    expect([...columns]).toHaveLength(1);
+  });
+
   it("inspect ../shared/fixtures/tiny-gpt-oss --json: 155 tensors, dtypes, shapes, 21024992 parameters", async () => {
     const r = await runCli(["inspect", tinyFixtureDir(), "--json"]);
     expect(r.code, r.stderr).toBe(0);

@@ -19,11 +19,13 @@ export function listCommand(): Command {
           });
           return;
         }
+        // one column width for every name, so descriptions line up whatever the longest name is
+        const width = Math.max(...models.map((m) => m.name.length), ...pipelines.map((p) => p.name.length), "./dir".length);
         const lines = ["Models:"];
-        for (const m of models) lines.push(`  ${m.name.padEnd(14)} ${describeSource(m.source)}${m.description ? ` — ${m.description}` : ""}`);
-        lines.push("  ./dir          any local checkpoint directory (--model ./path)", "", "Variants:");
+        for (const m of models) lines.push(`  ${m.name.padEnd(width)}  ${describeSource(m.source)}${m.description ? ` — ${m.description}` : ""}`);
+        lines.push(`  ${"./dir".padEnd(width)}  any local checkpoint directory (--model ./path)`, "", "Variants:");
         for (const p of pipelines) {
-          lines.push(`  ${p.name.padEnd(14)} ${p.stages.map((s) => s.id).join(" → ")}${p.description ? `\n  ${"".padEnd(14)} ${p.description}` : ""}`);
+          lines.push(`  ${p.name.padEnd(width)}  ${p.stages.map((s) => s.id).join(" → ")}${p.description ? `\n  ${"".padEnd(width)}  ${p.description}` : ""}`);
         }
         process.stdout.write(`${lines.join("\n")}\n`);
       }),
