@@ -18,6 +18,8 @@ export const buildCliOptions = defineParams({
     verify: { kind: "boolean", only: "cli", help: "re-hash every input and cached file instead of trusting size/mtime/inode (catches bit rot; reads everything once)" },
     publishTo: { kind: "string", only: "cli", arg: "org/name", help: "Hub repository for the publish stage (token from HF_TOKEN)" },
     cmmluDir: { kind: "string", only: "cli", arg: "dir", help: "local CMMLU copy (dev/, test/, subjects.json) for the eval stage and the prune calibration instead of the Hub dataset" },
+    subjects: { kind: "list", only: "cli", arg: "names", help: "the eval stage's subjects or categories (as `oss-prep eval --subjects`)" },
+    perSubject: { kind: "integer", min: 1, only: "cli", help: "the eval stage's questions per subject (as `oss-prep eval --per-subject`): a quicker eval" },
     strict: { kind: "boolean", only: "cli", help: "fail when an optional stage cannot run here (no GPU, offline, no repository) instead of skipping it" },
     workDir: { kind: "string", only: "cli", arg: "dir", help: "cache and work directory (default: $OSS_PREP_HOME or ~/.cache/oss-prep)" },
     json: { kind: "boolean", only: "cli", help: "print the build manifest as JSON on stdout" },
@@ -55,6 +57,9 @@ export function buildCommand(): Command {
       if (opts.publishTo) await override("publish", "--publish-to", { repo: opts.publishTo, dry_run: false });
       // the CMMLU copy serves the eval and the prune calibration alike
       if (opts.cmmluDir) await override(["eval", "prune"], "--cmmlu-dir", { cmmlu_dir: resolve(opts.cmmluDir) });
+      // the eval selection, as on `oss-prep eval` (validated by the eval stage's schema)
+      if (opts.subjects) await override("eval", "--subjects", { subjects: opts.subjects });
+      if (opts.perSubject !== undefined) await override("eval", "--per-subject", { per_subject: opts.perSubject });
       const model = await resolveModel(opts.model);
       const result = await runBuild({
         pipeline,
