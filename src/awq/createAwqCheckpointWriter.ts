@@ -41,6 +41,8 @@ export async function createAwqCheckpointWriter(params: {
   clip: boolean;
   /** Calibration description for the README. */
   calibration: string;
+  /** For the README's front matter (absent: no base model is claimed). */
+  baseModel?: string;
 }): Promise<AwqCheckpointWriter> {
   const { sourceDir, outDir, config } = params;
   await mkdir(outDir, { recursive: true });
@@ -122,7 +124,7 @@ export async function createAwqCheckpointWriter(params: {
       await writeFile(join(outDir, "awq_report.json"), `${JSON.stringify(report, null, 2)}\n`);
       await writeFile(
         join(outDir, "README.md"),
-        renderAwqCheckpointReadme({ groupSize: params.groupSize, experts: params.experts, method: params.method, clip: params.clip, calibration: params.calibration, sourceQuantization: sourceConfig.quantization_config }),
+        renderAwqCheckpointReadme({ groupSize: params.groupSize, experts: params.experts, method: params.method, clip: params.clip, calibration: params.calibration, sourceQuantization: sourceConfig.quantization_config, baseModel: params.baseModel }),
       );
       files.push("awq_report.json", "README.md");
       return { files };

@@ -40,6 +40,8 @@ export interface QuantizeAwqParams {
   clip?: boolean;
   /** The attention q/k/v search's objective (default block-output; linear-output is the first version, kept for comparisons). */
   attentionObjective?: AttentionAwqObjective;
+  /** The Hub model the checkpoint's weights come from, for the AutoAWQ README (absent: none claimed). */
+  baseModel?: string;
   /** Rank of the Gram factor in the scale searches (default AWQ_GRAM_RANK; 0: the exact Gram). */
   gramRank?: number;
   /** Calibration text file (.txt, .jsonl, .json); default the built-in set. */
@@ -153,6 +155,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
       method,
       clip,
       calibration: calibration ? `${calibration.samples} sequences × ${calibration.seqlen} tokens of ${calibration.source}` : "none (round-to-nearest needs no activations)",
+      baseModel: params.baseModel,
     });
     let search: { seconds: { forward: number; search: number } };
     let files: string[];

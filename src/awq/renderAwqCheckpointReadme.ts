@@ -8,6 +8,8 @@ export function renderAwqCheckpointReadme(params: {
   clip: boolean;
   calibration: string;
   sourceQuantization?: unknown;
+  /** The Hub model the weights come from, when known (absent for a synthetic or unknown checkpoint: no claim is made). */
+  baseModel?: string;
 }): string {
   const { groupSize, experts, method } = params;
   const what = method === "awq" ? `AWQ (activation-aware scale search${params.clip ? " and clipping" : ", no clipping"})` : "round-to-nearest on AWQ's grid (α = 0, no clipping: the baseline AWQ is measured against)";
@@ -16,8 +18,7 @@ export function renderAwqCheckpointReadme(params: {
       ? "The experts are the original MXFP4 tensors (`mlp.experts.{gate_up,down}_proj_{blocks,scales}`), copied bit-exactly: they are already 4.25 bits per weight."
       : "The experts are dequantized from MXFP4 and quantized in the same layout, one module per expert: `mlp.experts.E.gate_up_proj.{qweight,qzeros,scales}` (transformers' interleaved rows: even outputs = gate, odd = up) and `mlp.experts.E.down_proj.*`; the expert biases stay fused (`gate_up_proj_bias`, `down_proj_bias`).";
   return `---
-base_model: openai/gpt-oss-20b
-tags: [awq, gpt-oss, oss-prep]
+${params.baseModel ? `base_model: ${params.baseModel}\nbase_model_relation: quantized\n` : ""}tags: [awq, gpt-oss, oss-prep]
 ---
 # gpt-oss — 4-bit ${method === "awq" ? "AWQ" : "RTN"}, group ${groupSize}
 

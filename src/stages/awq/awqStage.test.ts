@@ -41,7 +41,10 @@ describe("oss-prep awq", () => {
     expect(r.stderr.match(/layer \d\/8: qkv α=/g)).toHaveLength(8);
     expect(existsSync(join(out, "tiny-gpt-oss-awq-g32.gguf"))).toBe(true);
     const dir = join(out, "tiny-gpt-oss-awq-g32");
-    expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(/Which engines load it/);
+    const readme = readFileSync(join(dir, "README.md"), "utf8");
+    expect(readme).toMatch(/Which engines load it/);
+    // a checkpoint directory given on the command line claims no base model (issue 17, item 4)
+    expect(readme).not.toContain("base_model");
     const report = JSON.parse(readFileSync(join(dir, "awq_report.json"), "utf8"));
     expect(report.layers).toHaveLength(8);
     // MXFP4 experts kept: copied as they are, in the checkpoint and in the GGUF (where they are what convert writes)

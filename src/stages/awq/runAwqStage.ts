@@ -16,6 +16,8 @@ export async function runAwqStage(ctx: StageContext<AwqStageParams>): Promise<St
     method: p.method,
     clip: p.clip,
     gramRank: p.gramRank,
+    // a synthetic checkpoint's random weights come from no Hub model
+    baseModel: ctx.model.source.kind === "synth" ? undefined : (ctx.model.baseModel ?? undefined),
     calibFile,
     samples: p.samples,
     seqlen: p.seqlen,
