@@ -139,6 +139,7 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
   {
     const source = await openCheckpoint({ dir: params.dir });
     const expertBytes = source.tensors.filter((t) => t.name.includes(".mlp.experts.")).reduce((sum, t) => sum + t.byteLength, 0);
+    await source.close();
     await ensureFreeDiskSpace({ dir: params.outDir, neededBytes: 2 * expertBytes, what: `the AWQ GGUF and checkpoint (at least ${experts === "keep" ? "the MXFP4 experts twice" : "the experts twice"})` });
   }
 

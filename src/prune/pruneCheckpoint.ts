@@ -100,7 +100,9 @@ export async function pruneCheckpoint(params: PruneCheckpointParams): Promise<Pr
   // disk was found only at write time, after the whole forward)
   {
     const checkpoint = await openCheckpoint({ dir });
-    const shapes = prunedTensorShapes({ tensors: checkpoint.tensors, original: plan.original, pruned: plan.pruned, headDim: config.headDim });
+    const tensors = checkpoint.tensors;
+    await checkpoint.close();
+    const shapes = prunedTensorShapes({ tensors, original: plan.original, pruned: plan.pruned, headDim: config.headDim });
     const neededBytes = shapes.reduce((sum, t) => sum + (tensorByteLength({ dtype: t.dtype, shape: t.shape }) ?? 0), 0);
     await ensureFreeDiskSpace({ dir: params.outDir, neededBytes, what: "the pruned checkpoint" });
   }
