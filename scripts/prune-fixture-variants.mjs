@@ -7,12 +7,13 @@
 // tokens), with a 95% interval over sequences; selection methods are compared by their paired per-sequence
 // KL differences. Usage: npm run build && node scripts/prune-fixture-variants.mjs [--json OUT] [--quick]
 // [--keep N (experts kept, default 6)] [--kl-only (skip CMMLU)] [--experts-only] [--calib-tokens N] [--cmmlu-only]
+// [--variants REAP,frequency]
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { json: { type: "string" }, quick: { type: "boolean" }, "calib-tokens": { type: "string" }, keep: { type: "string" }, "kl-only": { type: "boolean" }, "experts-only": { type: "boolean" }, "cmmlu-only": { type: "boolean" } } });
+const { values } = parseArgs({ options: { json: { type: "string" }, quick: { type: "boolean" }, "calib-tokens": { type: "string" }, keep: { type: "string" }, "kl-only": { type: "boolean" }, "experts-only": { type: "boolean" }, "cmmlu-only": { type: "boolean" }, variants: { type: "string" } } });
 const dist = join(resolve(import.meta.dirname, ".."), "dist", "src");
 const load = (p) => import(join(dist, p));
 const { sharedDir } = await load("util/paths.js");
@@ -83,6 +84,11 @@ try {
   const questions = (await selectCmmluQuestions({ dataset, spec: { rows: parseRowFilter({ text: "i%5!=0" }), perSubject } })).questions;
   const baseline = await loadEvalModel({ path: baselinePath });
   if (values["experts-only"]) variants.splice(0, variants.length, ...variants.filter((v) => v.group.startsWith("experts ") && !v.plan.headsKeep));
+  // --variants REAP,frequency: only the selections whose name is listed
+  if (values.variants) {
+    const names = values.variants.split(",");
+    variants.splice(0, variants.length, ...variants.filter((v) => names.includes(v.name)));
+  }
   const klOnly = values["kl-only"] === true;
   if (klOnly) for (const v of variants) v.accuracy = false;
   const baseRun = klOnly ? undefined : await evaluateCmmlu({ model: baseline, dataset, questions, shots: 0, method: "continuation" });
@@ -185,6 +191,7 @@ try {
   console.log("|---|---|---|");
   const find = (group, name) => results.find((r) => r.group === group && r.name === name);
   const compare = (a, b, label) => {
+    if (!a || !b) return; // a selection left out by --variants or --experts-only
     const d = a.kl_per_sequence.map((x, i) => x - b.kl_per_sequence[i]);
     const m = meanInterval(d);
     const wins = d.filter((x) => x < 0).length;
@@ -198,8 +205,10 @@ try {
   compare(find(eg, "REAP × frequency (Σ over all tokens)"), find(eg, "frequency"), "REAP × frequency − frequency");
   const randoms = results.filter((r) => r.group === eg && r.random);
   for (const r of randoms) compare(reap, r, `REAP − ${r.name}`);
-  const randomMean = { kl_per_sequence: reap.kl_per_sequence.map((_, i) => randoms.reduce((a, r) => a + r.kl_per_sequence[i], 0) / randoms.length) };
-  compare(reap, randomMean, `REAP − mean of the ${randoms.length} random selections`);
+  if (reap && randoms.length > 0) {
+    const randomMean = { kl_per_sequence: reap.kl_per_sequence.map((_, i) => randoms.reduce((a, r) => a + r.kl_per_sequence[i], 0) / randoms.length) };
+    compare(reap, randomMean, `REAP − mean of the ${randoms.length} random selections`);
+  }
   const hg = "query heads 16 → 12";
   const flap = find(hg, "FLAP + bias compensation");
   if (flap) {
