@@ -69,4 +69,27 @@ describe("exit codes and early checks", () => {
     expect(awq.stderr).toMatch(/not enough disk space for .*: .* needed, 1000 B free/);
     expect(awq.stderr).not.toMatch(/tokens\/s/);
   });
+
+  it("awq -o onto a file, build --only an unknown stage: one line naming it, exit 2", async () => {
+    const file = join(home, "not-a-folder");
+    writeFileSync(file, "x");
+    const awq = await runCli(["awq", tinyFixtureDir(), "-o", file, "--samples", "1", "--seqlen", "16"]);
+    expect(awq.code, awq.stderr).toBe(2);
+    expect(awq.stderr).toContain(`-o ${file}: exists and is not a folder`);
+    const only = await runCli(["build", "--variant", "gguf-q8", "--model", tinyFixtureDir(), "--work-dir", join(home, "work-only"), "--only", "nosuchstage"]);
+    expect(only.code, only.stderr).toBe(2);
+    expect(only.stderr).toContain("--only nosuchstage: no such stage");
+  });
+
+  it("SIGINT during eval says it stopped and ends with status 130 (item 12)", async () => {
+    const r = await runCli(["eval", gguf, "--cmmlu-dir", cmmluDir(), "--per-subject", "5"], {
+      onSpawn: (child) => {
+        setTimeout(() => child.kill("SIGINT"), 2500).unref();
+      },
+    });
+    // 130 either way a shell sees it: the exit code, or the end by SIGINT itself (node-llama-cpp's
+    // native threads are stopped by the signal once oss-prep has said it stops)
+    expect(r.code === 130 || r.signal === "SIGINT", `${r.code} ${r.signal} ${r.stderr}`).toBe(true);
+    expect(r.stderr).toContain("oss-prep: SIGINT received, stopping");
+  });
 });
