@@ -37,5 +37,5 @@ const doc = join(root, "docs", "trust.md");
 const current = readFileSync(doc, "utf8");
 const begin = "<!-- fault-suite-counts -->";
 const end = "<!-- /fault-suite-counts -->";
-writeFileSync(doc, current.slice(0, current.indexOf(begin) + begin.length) + "\n" + text + "\n" + current.slice(current.indexOf(end)));
+writeFileSync(doc, `${current.slice(0, current.indexOf(begin) + begin.length)}\n${text}\n${current.slice(current.indexOf(end))}`);
 console.log(text);

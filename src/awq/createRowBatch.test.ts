@@ -14,7 +14,13 @@ describe("createRowBatch", () => {
     const direct = createLinearInputStatistics({ cols });
     for (const { x, n } of calls) await addLinearInputRows({ stats: direct, x, n, backend });
     const products: number[] = [];
-    const counting = { ...backend, matmulBias: (p: Parameters<typeof backend.matmulBias>[0]) => (products.push(p.k), backend.matmulBias(p)) };
+    const counting = {
+      ...backend,
+      matmulBias: (p: Parameters<typeof backend.matmulBias>[0]) => {
+        products.push(p.k);
+        return backend.matmulBias(p);
+      },
+    };
     const batched = createLinearInputStatistics({ cols });
     const batch = createRowBatch({ stats: batched, rows: 40, backend: counting });
     for (const { x, n } of calls) await batch.add(x, n);

@@ -51,7 +51,8 @@ export function loadGgmlCompute(): GgmlCompute {
   const { koffi } = runtime;
   const base = koffi.load(loadGgmlBase().libraryPath);
   const ggml = koffi.load(runtime.ggmlPath);
-  const initParams = koffi.struct("oss_prep_ggml_init_params", { mem_size: "size_t", mem_buffer: "void *", no_alloc: "bool" });
+  // registered by name for the signature below (ggml_init takes the struct by value)
+  koffi.struct("oss_prep_ggml_init_params", { mem_size: "size_t", mem_buffer: "void *", no_alloc: "bool" });
   const init = base.func("void *ggml_init(oss_prep_ggml_init_params params)") as NativeFn;
   const devName = ggml.func("const char *ggml_backend_dev_name(void *device)") as (dev: unknown) => string;
   compute = {
