@@ -165,7 +165,8 @@ describe("build: optional stages", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--publish-to: variant gguf-bf16 has no publish stage/);
     const bad = await runCli(["build", "--model", tinyFixtureDir(), "--work-dir", join(home, "work"), "--variant", "gguf-q5", "--publish-to", "not a repo"]);
-    expect(bad.code).toBe(1);
+    // a bad value on the command line is a usage error (issue 16, item 14)
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--publish-to: publish.*expected org\/name/);
   });
 });

@@ -84,7 +84,8 @@ describe("--engine llama", () => {
         const errorLines = r.stderr.split("\n").filter((l) => l.startsWith("oss-prep:"));
         expect(errorLines, r.stderr).toHaveLength(1);
         expect(r.stderr.trimEnd().endsWith(errorLines[0]), r.stderr).toBe(true);
-        expect(r.stderr).toContain(`${bad}: llama.cpp cannot load this model`);
+        // refused by oss-prep's own header check (checkGgufMatchesCheckpoint) before llama.cpp sees it
+        expect(errorLines[0]).toContain(`oss-prep: ${bad}: `);
       }
     }
     expect(existsSync(join(home, "never"))).toBe(false);

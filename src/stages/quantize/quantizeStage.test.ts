@@ -61,7 +61,7 @@ describe("oss-prep quantize", () => {
   it("--help shows the options without loading llama.cpp or koffi", async () => {
     const r = await runCli(["quantize", "--help"], { env: { NODE_DEBUG: "module" } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/--type <type>[\s\S]*--experts <policy>[\s\S]*--imatrix <file>[\s\S]*-o, --output <file>/);
+    expect(r.stdout).toMatch(/--type <type>[\s\S]*--experts <policy>[\s\S]*--imatrix <file>[\s\S]*-o, --out <file>/);
     expect(r.stderr).not.toMatch(/node-llama-cpp|koffi/);
   });
 
