@@ -75,11 +75,16 @@ async function referenceIds() {
  * In-domain calibration text for the fixture (trained on CMMLU only): each subject's 5 dev questions with
  * answers in the official prompt, as a .jsonl — the few-shot pool, never an evaluated question.
  */
+/** One calibration document (a .jsonl line): the subject's header and the questions with their answers. */
+function solvedDocument(info, questions) {
+  return JSON.stringify({ text: cmmluPromptHeader(info.zh) + questions.map((q) => formatCmmluQuestion(q, true)).join("") });
+}
+
 async function cmmluDevCalibration(path) {
   const lines = [];
   for (const [subject, info] of dataset.subjects) {
     const { dev } = await dataset.readSubject(subject);
-    lines.push(JSON.stringify({ text: cmmluPromptHeader(info.zh) + dev.map((q) => formatCmmluQuestion(q, true)).join("") }));
+    lines.push(solvedDocument(info, dev));
   }
   await writeFile(path, `${lines.join("\n")}\n`);
   return path;
@@ -95,10 +100,10 @@ async function cmmluLargeCalibration(path) {
   const extra = [];
   for (const [subject, info] of dataset.subjects) {
     const { dev, test } = await dataset.readSubject(subject);
-    lines.push(JSON.stringify({ text: cmmluPromptHeader(info.zh) + dev.map((q) => formatCmmluQuestion(q, true)).join("") }));
+    lines.push(solvedDocument(info, dev));
     const heldOut = test.filter((_, i) => i % 5 === 0);
     const docs = [];
-    for (let i = 0; i < heldOut.length; i += 5) docs.push(JSON.stringify({ text: cmmluPromptHeader(info.zh) + heldOut.slice(i, i + 5).map((q) => formatCmmluQuestion(q, true)).join("") }));
+    for (let i = 0; i < heldOut.length; i += 5) docs.push(solvedDocument(info, heldOut.slice(i, i + 5)));
     extra.push(docs);
   }
   for (let i = 0; extra.some((d) => i < d.length); i++) for (const d of extra) if (i < d.length) lines.push(d[i]);
