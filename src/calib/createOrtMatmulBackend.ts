@@ -8,8 +8,8 @@ export type OrtExecutionProvider = "cpu" | "cuda";
 export interface CreateOrtMatmulBackendParams {
   /**
    * Execution providers in order of preference, as onnxruntime-node takes them. Default `["cpu"]`.
-   * `["cuda", "cpu"]` needs onnxruntime-node's CUDA binaries (installed unless
-   * `onnxruntime-node-install=skip`, which this repository's .npmrc sets for machines without a GPU).
+   * `["cuda", "cpu"]` needs onnxruntime-node's CUDA binaries, which only its install script downloads;
+   * package.json's `allowScripts` denies that script (npm ≥ 11.16 honours it), so they are absent by default.
    */
   executionProviders?: OrtExecutionProvider[];
   /** CPU threads for one product; default the machine's (OSS_PREP_THREADS overrides). */
