@@ -42,7 +42,8 @@ export const vramParams = defineParams({
       help: "GPU indices (nvidia-smi's), e.g. 0 or 0,1; layers are split across them (default: all)",
     },
     ctx: { kind: "integer", min: 1, max: 1_048_576, default: 4096, help: "KV cache size in tokens (llama-server's -c; per sequence for node-llama-cpp)" },
-    parallel: { kind: "integer", min: 1, help: "parallel sequences (the workload runs up to 8 at once; default 8, 1 in mode plan)" },
+    // one default with plan and eval (1 sequence); the variants' pipelines ask for 8 where they measure serving
+    parallel: { kind: "integer", min: 1, max: 256, default: 1, help: "parallel sequences (llama-server's -np; the workload runs up to this many at once)" },
     server: {
       kind: "string",
       arg: "command",
@@ -51,7 +52,7 @@ export const vramParams = defineParams({
   },
   finish(p, ctx: ParamContext): VramStageParams {
     const mode = p.mode ?? "measure";
-    const parallel = p.parallel ?? (mode === "measure" ? 8 : 1);
+    const parallel = p.parallel;
     if (mode === "plan") {
       if (p.server !== undefined) ctx.fail("server", "only for mode measure");
       const specs = p.gpus ?? ["1x24GB", "2x24GB", "1x80GB"];
