@@ -65,3 +65,6 @@ export type AwqProgress =
   | { phase: "forward"; layer: number; nLayers: number; detail: string }
   | { phase: "layer"; layer: number; nLayers: number; report: AwqLayerReport }
   | { phase: "gguf"; bytesWritten: number; totalBytes: number; tensor: string };
+
+/** Calibration sequences unless asked otherwise: 16 × 512 keeps the 2-core CPU run near 15 min at full size; 128 (AutoAWQ's default) is measurably better (docs/quality.md). */
+export const AWQ_CALIB_SAMPLES_DEFAULT = 16;

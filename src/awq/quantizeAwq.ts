@@ -1,16 +1,16 @@
 import { rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { modelNameFromDir } from "../arch/gpt-oss/index.js";
-import { createOrtMatmulBackend } from "../calib/createOrtMatmulBackend.js";
+import { createMatmulBackend, type MatmulBackendChoice } from "../calib/createMatmulBackend.js";
 import { createPlainMatmulBackend } from "../calib/createPlainMatmulBackend.js";
-import type { MatmulBackend } from "../calib/matmulBackend.js";
 import { CALIBRATION_ENGINES, type CalibrationEngine } from "../calib/llama/calibrationEngines.js";
 import { withCalibrationGguf } from "../calib/llama/withCalibrationGguf.js";
 import { UsageError } from "../errors.js";
 import { openCheckpoint } from "../formats/safetensors/index.js";
 import { ensureFreeDiskSpace } from "../util/ensureFreeDiskSpace.js";
 import { machineThreads } from "../util/threads.js";
-import { AWQ_GRAM_RANK, type AwqExpertPolicy, type AwqLayerReport, type AwqLayerResult, type AwqLayerScales, type AwqMethod, type AwqProgress } from "./awqTypes.js";
+import { CALIB_SEQLEN_DEFAULT } from "../calib/data/calibrationDefaults.js";
+import { AWQ_CALIB_SAMPLES_DEFAULT, AWQ_GRAM_RANK, type AwqExpertPolicy, type AwqLayerReport, type AwqLayerResult, type AwqLayerScales, type AwqMethod, type AwqProgress } from "./awqTypes.js";
 import { BUILTIN_CALIBRATION_DOCUMENTS, BUILTIN_CALIBRATION_NAME } from "../calib/data/builtinCalibrationText.js";
 import { buildCalibrationSequences } from "../calib/data/buildCalibrationSequences.js";
 import { readByteLevelBpeEncoder } from "../formats/tokenizer/readByteLevelBpeEncoder.js";
@@ -22,8 +22,6 @@ import { searchGptOssAwqFromStatistics } from "./searchGptOssAwqFromStatistics.j
 import type { AttentionAwqObjective } from "./searchAttentionAwq.js";
 import { writeAwqGguf, type WriteAwqGgufResult } from "./writeAwqGguf.js";
 
-export const AWQ_DEFAULT_SAMPLES = 16;
-export const AWQ_DEFAULT_SEQLEN = 512;
 
 export interface QuantizeAwqParams {
   /** Original gpt-oss checkpoint (MXFP4 experts, bf16 dense layers). */
@@ -49,7 +47,7 @@ export interface QuantizeAwqParams {
   samples?: number;
   seqlen?: number;
   /** Matrix products: onnxruntime-node when it loads (auto, the default), or plain TypeScript. */
-  backend?: "auto" | "ort" | "plain";
+  backend?: MatmulBackendChoice;
   /** How the TypeScript calibration pass runs the experts (default bf16, as transformers). */
   expertPrecision?: "bf16" | "f32";
   /**
@@ -102,15 +100,15 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
   const experts = params.experts ?? "keep";
   const method = params.method ?? "awq";
   const clip = method === "awq" && (params.clip ?? true);
-  const samples = params.samples ?? AWQ_DEFAULT_SAMPLES;
-  const seqlen = params.seqlen ?? AWQ_DEFAULT_SEQLEN;
+  const samples = params.samples ?? AWQ_CALIB_SAMPLES_DEFAULT;
+  const seqlen = params.seqlen ?? CALIB_SEQLEN_DEFAULT;
   const log = params.log ?? (() => {});
   const gramRank = params.gramRank ?? AWQ_GRAM_RANK;
   const engine = params.engine ?? "ts";
   if (!CALIBRATION_ENGINES.includes(engine)) throw new UsageError(`--engine ${JSON.stringify(engine)}: expected ${CALIBRATION_ENGINES.join(" or ")}`);
   if (!["keep", "awq"].includes(experts)) throw new UsageError(`--experts ${JSON.stringify(experts)}: expected keep or awq`);
   if (!["awq", "rtn"].includes(method)) throw new UsageError(`--method ${JSON.stringify(method)}: expected awq or rtn`);
-  for (const [option, value] of [["--samples", samples], ["--seqlen", seqlen]] as const) {
+  for (const [option, value] of [["--calib-samples", samples], ["--calib-seqlen", seqlen]] as const) {
     if (!Number.isSafeInteger(value) || value <= 0) throw new UsageError(`${option} ${value}: expected a positive integer`);
   }
   if (!Number.isSafeInteger(gramRank) || gramRank < 0) throw new UsageError(`--gram-rank ${gramRank}: expected 0 (the exact Gram) or a positive integer`);
@@ -143,7 +141,8 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
     await ensureFreeDiskSpace({ dir: params.outDir, neededBytes: 2 * expertBytes, what: `the AWQ GGUF and checkpoint (at least ${experts === "keep" ? "the MXFP4 experts twice" : "the experts twice"})` });
   }
 
-  const backend = await createBackend(params.backend ?? "auto", method, log);
+  // round-to-nearest multiplies nothing: no reason to load onnxruntime-node for it
+  const backend = method === "rtn" ? createPlainMatmulBackend() : await createMatmulBackend({ choice: params.backend ?? "auto", threads: params.threads, log });
   const layers: AwqLayerReport[] = [];
   const scales: AwqLayerScales[] = [];
   try {
@@ -245,16 +244,5 @@ export async function quantizeAwq(params: QuantizeAwqParams): Promise<QuantizeAw
     throw error;
   } finally {
     await backend.dispose();
-  }
-}
-
-async function createBackend(kind: "auto" | "ort" | "plain", method: AwqMethod, log: (message: string) => void): Promise<MatmulBackend> {
-  if (kind === "plain" || method === "rtn") return createPlainMatmulBackend();
-  try {
-    return await createOrtMatmulBackend();
-  } catch (error) {
-    if (kind === "ort") throw error;
-    log(`onnxruntime-node unavailable (${(error as Error).message}); using the plain TypeScript backend`);
-    return createPlainMatmulBackend();
   }
 }

@@ -8,14 +8,6 @@ import { readSchemaOptions } from "./readSchemaOptions.js";
 /** The command's own options; the rest are the awq stage's (src/stages/awq/params.ts). */
 export const awqCliOptions = defineParams({
   options: {
-    backend: {
-      kind: "enum",
-      choices: ["auto", "ort", "plain"],
-      default: "auto",
-      only: "cli",
-      arg: "backend",
-      help: "matrix products: onnxruntime-node (ort), plain TypeScript, or ort when it loads",
-    },
     output: { kind: "string", short: "-o", flag: "--out", aliases: ["--output"], only: "cli", required: true, arg: "dir", help: "folder for <name>-awq-g32.gguf and the <name>-awq-g32/ checkpoint" },
     json: { kind: "boolean", only: "cli", help: "machine-readable summary on stdout" },
   },
@@ -62,9 +54,9 @@ export function awqCommand(): Command {
               clip: params.clip,
               gramRank: params.gramRank,
               calibFile: params.calib ? resolve(params.calib) : undefined,
-              samples: params.samples,
-              seqlen: params.seqlen,
-              backend: opts.backend,
+              samples: params.calibSamples,
+              seqlen: params.calibSeqlen,
+              backend: params.backend,
               engine: params.engine,
               ggufPath: params.gguf ? resolve(params.gguf) : undefined,
               signal,

@@ -6,10 +6,12 @@
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { readGptOssConfig, type GptOssHyperparameters } from "../arch/gpt-oss/index.js";
-import { createOrtMatmulBackend, createPlainMatmulBackend, type MatmulBackend } from "../calib/index.js";
+import { createMatmulBackend, type MatmulBackendChoice } from "../calib/createMatmulBackend.js";
 import type { CalibrationEngine } from "../calib/llama/calibrationEngines.js";
 import { withCalibrationGguf } from "../calib/llama/withCalibrationGguf.js";
 import { machineThreads } from "../util/threads.js";
+import { CALIB_SEQLEN_DEFAULT } from "../calib/data/calibrationDefaults.js";
+import { PRUNE_CALIB_TOKENS_DEFAULT } from "./pruneDefaults.js";
 import { resolveCmmluDataset } from "../eval/cmmlu/resolveCmmluDataset.js";
 import { type CalibrationSet, loadCalibrationSequences } from "../calib/data/loadCalibrationSequences.js";
 import type { KeepCount } from "./parseKeepCount.js";
@@ -18,8 +20,6 @@ import { type PruneProgress, type PruneReport, pruneCheckpoint } from "./pruneCh
 import type { PruneOptionSource } from "./pruneOptionError.js";
 import type { ExpertScoreMethod, HeadScoreMethod } from "./pruneScores.js";
 
-export const DEFAULT_CALIB_TOKENS = 16384;
-export const DEFAULT_CALIB_LENGTH = 512;
 
 export interface PruneRequest {
   targetParams?: number;
@@ -32,11 +32,11 @@ export interface PruneRequest {
   calib?: string;
   cmmluDir?: string;
   calibTokens?: number;
-  calibLength?: number;
+  calibSeqlen?: number;
   seed?: number;
   biasCompensation?: boolean;
   /** Matrix products of the TypeScript calibration pass: onnxruntime-node (default, ~3× faster on CPU) or plain TypeScript. */
-  backend?: "ort" | "plain";
+  backend?: MatmulBackendChoice;
   /** Calibration forward pass; default llama. */
   engine?: CalibrationEngine;
   /** GGUF of the checkpoint for the llama engine (default: converted into a temporary file beside outDir). */
@@ -93,8 +93,8 @@ export async function runPruning(params: {
     calibration = await loadCalibrationSequences({
       source,
       checkpointDir: dir,
-      maxTokens: request.calibTokens ?? DEFAULT_CALIB_TOKENS,
-      sequenceLength: request.calibLength ?? DEFAULT_CALIB_LENGTH,
+      maxTokens: request.calibTokens ?? PRUNE_CALIB_TOKENS_DEFAULT,
+      sequenceLength: request.calibSeqlen ?? CALIB_SEQLEN_DEFAULT,
     });
     const tokens = calibration.sequences.reduce((n, s) => n + s.length, 0);
     log(`calibration: ${calibration.sequences.length} sequences, ${tokens} tokens (${calibration.description})`);
@@ -119,21 +119,11 @@ export async function runPruning(params: {
       return report;
     });
   }
-  const backend = calibration ? await createBackend(request.backend ?? "ort", params.threads, log) : undefined;
+  const backend = calibration ? await createMatmulBackend({ choice: request.backend ?? "auto", threads: params.threads, log }) : undefined;
   try {
     const { report } = await pruneCheckpoint({ ...common, backend });
     return report;
   } finally {
     await backend?.dispose();
-  }
-}
-
-async function createBackend(kind: "ort" | "plain", threads: number | undefined, log: (m: string) => void): Promise<MatmulBackend> {
-  if (kind === "plain") return createPlainMatmulBackend();
-  try {
-    return await createOrtMatmulBackend({ executionProviders: ["cpu"], intraOpNumThreads: threads });
-  } catch (error) {
-    log(`onnxruntime-node unavailable (${(error as Error).message}): calibrating with the plain TypeScript backend`);
-    return createPlainMatmulBackend();
   }
 }

@@ -25,7 +25,7 @@ export function buildCalibrationSequences(params: {
   if (tokens.length < needed) {
     throw new InvalidInputError(
       source,
-      `too short for calibration: ${tokens.length} tokens, ${samples} samples × ${seqlen} tokens need ${needed} (give a longer file, fewer --samples or a shorter --seqlen)`,
+      `too short for calibration: ${tokens.length} tokens, ${samples} samples × ${seqlen} tokens need ${needed} (give a longer file, fewer --calib-samples or a shorter --calib-seqlen)`,
     );
   }
   return Array.from({ length: samples }, (_, s) => tokens.slice(s * seqlen, (s + 1) * seqlen));

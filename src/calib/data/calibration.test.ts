@@ -85,7 +85,7 @@ describe("calibration files and sequences", () => {
       }
     })();
     expect(error).toBeInstanceOf(InvalidInputError);
-    expect((error as Error).message).toBe("t.txt: too short for calibration: 3 tokens, 2 samples × 4 tokens need 8 (give a longer file, fewer --samples or a shorter --seqlen)");
+    expect((error as Error).message).toBe("t.txt: too short for calibration: 3 tokens, 2 samples × 4 tokens need 8 (give a longer file, fewer --calib-samples or a shorter --calib-seqlen)");
   });
 
   it("the built-in set holds the default 16 × 512 tokens with the fixture's tokenizer", async () => {

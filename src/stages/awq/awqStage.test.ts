@@ -101,20 +101,22 @@ describe("oss-prep awq", () => {
   it("--help lists the options without loading onnxruntime, llama.cpp or koffi", async () => {
     const r = await runCli(["awq", "--help"]);
     expect(r.code).toBe(0);
-    for (const option of ["--group", "--experts", "--calib", "--samples", "--seqlen", "--method", "--no-clip"]) expect(r.stdout).toContain(option);
+    for (const option of ["--group", "--experts", "--calib", "--calib-samples", "--calib-seqlen", "--backend", "--method", "--no-clip"]) expect(r.stdout).toContain(option);
+    // the old spellings still work, hidden
+    for (const option of ["--samples", "--seqlen"]) expect(r.stdout).not.toContain(`${option} `);
   });
 });
 
 describe("awq stage", () => {
   it("params: defaults, group 32 or 64 only, unknown keys refused", () => {
     const where = { file: "p.yaml", key: "stages[2].with" };
-    expect(awqStage.parseParams({}, where)).toEqual({ group: 32, experts: "keep", method: "awq", calib: undefined, samples: 16, seqlen: 512, gramRank: 128, clip: true, engine: "llama", gguf: undefined });
+    expect(awqStage.parseParams({}, where)).toEqual({ group: 32, experts: "keep", method: "awq", calib: undefined, calibSamples: 16, calibSeqlen: 512, gramRank: 128, clip: true, engine: "llama", backend: "auto", gguf: undefined });
     expect(awqStage.parseParams({ group: 64, experts: "awq", method: "rtn", clip: false }, where)).toMatchObject({ group: 64, experts: "awq", method: "rtn", clip: false });
     expect(awqStage.parseParams({ engine: "ts" }, where)).toMatchObject({ engine: "ts" });
     expect(() => awqStage.parseParams({ engine: "torch" }, where)).toThrow(/engine: expected one of llama, ts/);
     expect(() => awqStage.parseParams({ group: 128 }, where)).toThrow(/stages\[2\]\.with\.group: expected 32 or 64, got 128/);
     expect(() => awqStage.parseParams({ experts: "requant" }, where)).toThrow(InvalidInputError);
-    expect(() => awqStage.parseParams({ samples: 0 }, where)).toThrow(/samples/);
+    expect(() => awqStage.parseParams({ calib_samples: 0 }, where)).toThrow(/calib_samples/);
     expect(() => awqStage.parseParams({ alpha: 0.5 }, where)).toThrow(/unknown key/);
   });
 
@@ -147,7 +149,7 @@ describe("awq stage", () => {
         "    with: { outtype: bf16 }",
         "  - stage: awq",
         "    inputs: { checkpoint: source, gguf: baseline }",
-        "    with: { samples: 2, seqlen: 64 }",
+        "    with: { calib_samples: 2, calib_seqlen: 64 }",
         "",
       ].join("\n"),
     );

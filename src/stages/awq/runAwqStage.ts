@@ -19,8 +19,9 @@ export async function runAwqStage(ctx: StageContext<AwqStageParams>): Promise<St
     // a synthetic checkpoint's random weights come from no Hub model
     baseModel: ctx.model.source.kind === "synth" ? undefined : (ctx.model.baseModel ?? undefined),
     calibFile,
-    samples: p.samples,
-    seqlen: p.seqlen,
+    samples: p.calibSamples,
+    seqlen: p.calibSeqlen,
+    backend: p.backend,
     engine: p.engine,
     ggufPath: p.gguf ? resolve(p.gguf) : ctx.inputs.gguf?.path,
     threads: ctx.threads,

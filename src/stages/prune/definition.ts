@@ -7,7 +7,7 @@
  * heads_keep, kv_groups_keep (a count or a share: 22, "75%"), score (reap | reap_sum | frequency | norm |
  * random; reap_sum = REAP × routing frequency, the best selection measured on the fixture),
  * head_score (flap | random), calib (token-id .json or text file; default CMMLU dev questions + the
- * built-in text), cmmlu_dir, calib_tokens, calib_length, seed, bias_compensation, backend (ort | plain),
+ * built-in text), cmmlu_dir, calib_tokens, calib_seqlen, seed, bias_compensation, backend (auto | ort | plain),
  * engine (llama | ts), gguf. Scores come from llama.cpp's forward pass on the `gguf` input when wired
  * (the pipeline's bf16 conversion of the same checkpoint), else on a temporary conversion.
  * Counts that depend on the model (GQA uniformity, top-k, reachable target) are checked when the

@@ -5,8 +5,9 @@
  */
 import { defineParams, ParamProblem, type SchemaParams } from "../../pipeline/paramSchema.js";
 import { parseKeepCount } from "../../prune/parseKeepCount.js";
+import { PRUNE_CALIB_TOKENS_DEFAULT } from "../../prune/pruneDefaults.js";
 import { parseParameterCount } from "../../prune/parseParameterCount.js";
-import { CALIBRATION_ENGINES } from "../../calib/llama/calibrationEngines.js";
+import { calibrationEngineOption, calibrationGgufOption, calibSeqlenOption, matmulBackendOption } from "../calibrationOptions.js";
 import { EXPERT_SCORE_CHOICES, HEAD_SCORE_CHOICES } from "../../prune/pruneScores.js";
 
 const keepCount = (value: unknown) => parseKeepCount(value) ?? new ParamProblem("expected a positive count (22) or a share (75%)");
@@ -34,19 +35,13 @@ export const pruneParams = defineParams({
     headScore: { kind: "enum", choices: HEAD_SCORE_CHOICES, arg: "method", help: "head scoring: FLAP fluctuation or seeded random (default flap; random with --score random)" },
     calib: { kind: "string", arg: "file", help: "calibration data: a .json of token id lists, or a text file (default: the CMMLU dev questions and the built-in text, half and half at most)" },
     cmmluDir: { kind: "string", arg: "dir", help: "local CMMLU copy for the default calibration (default: the Hub dataset, cached in the work dir)" },
-    calibTokens: { kind: "integer", min: 1, help: "calibration token budget (default 16384; docs/quality.md shows how the picks change with it)" },
-    calibLength: { kind: "integer", min: 1, help: "longest calibration sequence (default 512)" },
+    calibTokens: { kind: "integer", min: 1, arg: "n", default: PRUNE_CALIB_TOKENS_DEFAULT, help: "calibration token budget (docs/quality.md shows how the picks change with it)" },
+    calibSeqlen: calibSeqlenOption,
     seed: { kind: "integer", min: 0, help: "seed of the random choices and of the CMMLU subject order" },
     biasCompensation: { kind: "boolean", negate: true, help: "do not add the removed heads' mean contribution to o_proj's bias" },
-    backend: { kind: "enum", choices: ["ort", "plain"], arg: "name", help: "matrix products of the TypeScript calibration pass (default ort: onnxruntime-node)" },
-    engine: {
-      kind: "enum",
-      choices: CALIBRATION_ENGINES,
-      default: "llama",
-      arg: "name",
-      help: "calibration forward pass: llama (llama.cpp on a GGUF of the checkpoint, hundreds of times faster) or ts (the TypeScript float32 model)",
-    },
-    gguf: { kind: "string", arg: "file", help: "GGUF of the same checkpoint for --engine llama (default: converted to a temporary bf16 file beside the output)" },
+    backend: matmulBackendOption,
+    engine: calibrationEngineOption,
+    gguf: calibrationGgufOption,
   },
   check(params, ctx) {
     const both = (a: string, b: string) => ctx.fail(b, `give ${ctx.name(a)} or ${ctx.name(b)}, not both`);

@@ -141,7 +141,7 @@ describe("prune stage", () => {
 
   it("params are validated with file and key", () => {
     const where = { file: "p.yaml", key: "stages[1].with" };
-    expect(pruneStage.parseParams({ target_params: "15B", heads_keep: "75%" }, where)).toEqual({ targetParams: 15e9, headsKeep: { percent: 75 }, score: "reap", engine: "llama" });
+    expect(pruneStage.parseParams({ target_params: "15B", heads_keep: "75%" }, where)).toEqual({ targetParams: 15e9, headsKeep: { percent: 75 }, score: "reap", engine: "llama", backend: "auto", calibSeqlen: 512, calibTokens: 16384 });
     expect(() => pruneStage.parseParams({ heads_keep: "most" }, where)).toThrow(/stages\[1\]\.with\.heads_keep: expected a positive count/);
     expect(() => pruneStage.parseParams({ target_params: "big" }, where)).toThrow(InvalidInputError);
     expect(() => pruneStage.parseParams({ target_params: 15e9, experts_keep: 22 }, where)).toThrow(/experts_keep: give target_params or experts_keep, not both/);
