@@ -57,9 +57,16 @@ function formatValue(value: unknown, key = ""): string {
   return String(value);
 }
 
-/** An absolute local path is the builder's business: only its last component is shown. */
+/**
+ * An absolute local path is the builder's business: wherever one appears in a text (a whole value, or
+ * inside a sentence such as "Q5_K_M from checkpoint /home/…/model"), only its last component is shown.
+ * URLs are left alone: their `//` follows a colon, which never starts a path here.
+ */
 function redactPath(text: string): string {
-  return /^(\/|[A-Za-z]:\\)/.test(text) && !text.startsWith("//") ? `…/${text.split(/[\\/]/).filter(Boolean).pop() ?? ""}` : text;
+  return text.replace(/(^|[\s(='"`\[])(\/(?!\/)[^\s'"`()\],;]*|[A-Za-z]:\\[^\s'"`()\],;]*)/g, (_match, before: string, path: string) => {
+    const last = path.split(/[\\/]/).filter(Boolean).pop();
+    return `${before}…/${last ?? ""}`;
+  });
 }
 
 function cell(value: unknown, key?: string): string {
@@ -88,9 +95,11 @@ function renderSummary(summary: Record<string, unknown> | undefined): string[] {
     lines.push(`**${key}**`, "", ...table(columns, value.map((row) => columns.map((c) => (row as Record<string, unknown>)[c]))), "");
   }
   if (typeof summary.text === "string") {
-    // a summary that is already Markdown tables renders as such; anything else stays preformatted
+    // a summary that is already Markdown tables renders as such
     const markdown = summary.text.split("\n").every((line) => line.trim() === "" || line.trimStart().startsWith("|"));
-    lines.push(...(markdown ? [summary.text.trim()] : ["```text", summary.text, "```"]), "");
+    // a plain-text summary reads as sentences, one paragraph per line (never a preformatted block)
+    const paragraphs = summary.text.split("\n").filter((line) => line.trim() !== "").flatMap((line) => [redactPath(line.trim()), ""]);
+    lines.push(...(markdown ? [redactPath(summary.text.trim()), ""] : paragraphs));
   }
   return lines;
 }
@@ -168,7 +177,15 @@ export function renderModelCard(input: ModelCardInput): string {
 
   lines.push("## Quantization recipe", "");
   if (!recipeStage) lines.push("_The build has no stage that writes GGUF._", "");
-  for (const stage of ggufStages) {
+  // only the stages the product was made from: a build's comparison baseline is not part of its recipe
+  const lineage = new Set<string>();
+  const visit = (id: string) => {
+    if (lineage.has(id)) return;
+    lineage.add(id);
+    for (const from of input.stages.find((s) => s.id === id)?.inputs ?? []) visit(from.from);
+  };
+  if (recipeStage) visit(recipeStage.id);
+  for (const stage of ggufStages.filter((s) => lineage.has(s.id))) {
     lines.push(`Stage \`${stage.id}\` (\`${stage.stage}\` v${stage.version}), parameters ${params(stage.params)}:`, "");
     lines.push(...renderSummary(Object.fromEntries(Object.entries(stage.summary ?? {}).filter(([key]) => key !== "classes"))));
     const classes = stage.summary?.classes;
