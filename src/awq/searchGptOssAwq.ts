@@ -152,7 +152,13 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
     logits: "none",
     expertPrecision: params.expertPrecision,
     onProgress: (p) =>
-      params.onProgress?.({ phase: "forward", layer: p.layer, nLayers, detail: `${p.phase} ${p.done}/${p.total}` }),
+      params.onProgress?.({
+        phase: "forward",
+        layer: p.layer,
+        nLayers,
+        // kept experts still run (the next layer needs their output) but are not searched: say which it is
+        detail: p.phase === "experts" ? `${params.experts === "awq" ? "experts: forward + AWQ statistics" : "MoE forward (experts kept)"}, expert ${p.done + 1} of ${p.total}` : `${p.phase} ${p.done}/${p.total}`,
+      }),
     hooks: {
       async onAttention(event) {
         signal?.throwIfAborted();

@@ -35,7 +35,9 @@ export function evalCommand(): Command {
       const dataset = await resolveCmmluDataset({ cmmluDir: p.cmmluDir, workDir: resolveWorkDir(opts.workDir), signal });
       const { runEval } = await import("../eval/runEval.js");
       const { logInfo } = await import("../util/log.js");
-      let lastPhase = "";
+      const { createPassClock, formatProgress } = await import("../pipeline/progress.js");
+      const clock = createPassClock();
+      let lastPass = -1;
       let lastReport = 0;
       const report = await runEval({
         modelPath,
@@ -49,11 +51,13 @@ export function evalCommand(): Command {
         gpu: p.gpu,
         threads: opts.threads,
         signal,
-        onProgress: (phase, done, total) => {
+        onProgress: (p) => {
           const now = Date.now();
-          if (phase !== lastPhase || done === total || now - lastReport > 5000) {
-            logInfo(`${phase}: ${done}/${total}`);
-            lastPhase = phase;
+          const update = { done: p.done, total: p.total, unit: p.unit, pass: { index: p.pass, count: p.passes, name: p.phase } };
+          const elapsed = clock(update);
+          if (p.pass !== lastPass || p.done === p.total || now - lastReport > 5000) {
+            logInfo(`${p.phase}: ${formatProgress(update, elapsed)}`);
+            lastPass = p.pass;
             lastReport = now;
           }
         },

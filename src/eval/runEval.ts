@@ -39,7 +39,17 @@ export interface RunEvalParams {
   gpu?: boolean;
   threads?: number;
   signal?: AbortSignal;
-  onProgress?: (phase: string, done: number, total: number) => void;
+  /** Each pass (the model's questions, the baseline's, the divergence) counts from zero; `pass` of `passes` says which. */
+  onProgress?: (progress: EvalProgress) => void;
+}
+
+export interface EvalProgress {
+  phase: string;
+  pass: number;
+  passes: number;
+  done: number;
+  total: number;
+  unit: "questions" | "sequences";
 }
 
 async function describeModel(model: EvalModel): Promise<EvalModelInfo> {
@@ -77,6 +87,7 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
   if (params.divergence && params.divergence.textFile !== undefined) await readDataFile(params.divergence.textFile);
   if (params.baselinePath) await checkSameVocabulary(params.modelPath, params.baselinePath);
   const selection = await selectCmmluQuestions({ dataset: params.dataset, spec: params.selection });
+  const passes = params.baselinePath ? (params.divergence === false ? 2 : 3) : 1;
   const evaluate = (model: EvalModel, phase: string) =>
     evaluateCmmlu({
       model,
@@ -87,7 +98,7 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
       contextLimit: params.contextLimit,
       parallel: params.parallel,
       signal: params.signal,
-      onProgress: (done, total) => params.onProgress?.(phase, done, total),
+      onProgress: (done, total) => params.onProgress?.({ phase, pass: phase === "cmmlu (model)" ? 0 : 1, passes, done, total, unit: "questions" }),
     });
 
   const model = await loadEvalModel({ path: params.modelPath, gpu: params.gpu, threads });
@@ -186,7 +197,7 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
       baseline: base,
       sequences,
       signal: p.signal,
-      onProgress: (done, total) => p.onProgress?.("divergence", done, total),
+      onProgress: (done, total) => p.onProgress?.({ phase: "divergence", pass: 2, passes, done, total, unit: "sequences" }),
     });
     return {
       text: textName,

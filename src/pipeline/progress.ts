@@ -17,9 +17,14 @@ export interface StepRunner {
   run(steps: ProgressStep[]): Promise<void>;
 }
 
+/**
+ * One progress line. `elapsedSeconds` is the time since the current pass began (the step's start when
+ * there are no passes): rates and ETAs come from it, for every unit.
+ */
 export function formatProgress(update: ProgressUpdate, elapsedSeconds: number): string {
   const parts: string[] = [];
   const { done, total, unit } = update;
+  const pass = update.pass && update.pass.count > 1 ? `pass ${update.pass.index + 1}/${update.pass.count} (${update.pass.name})` : undefined;
   if (unit === "bytes") {
     parts.push(total ? `${formatBytes(done)} / ${formatBytes(total)}` : formatBytes(done));
     if (elapsedSeconds > 0.5 && done > 0) {
@@ -29,10 +34,36 @@ export function formatProgress(update: ProgressUpdate, elapsedSeconds: number): 
     }
   } else {
     parts.push(total !== undefined ? `${done}/${total}${unit ? ` ${unit}` : ""}` : `${done}${unit ? ` ${unit}` : ""}`);
+    if (elapsedSeconds > 0.5 && done > 0) {
+      const rate = done / elapsedSeconds;
+      parts.push(rate >= 1 ? `${rate.toFixed(rate >= 10 ? 0 : 1)} ${unit ?? "steps"}/s` : `${formatSeconds(1 / rate)} per ${singular(unit ?? "steps")}`);
+      if (total && total > done) parts.push(`ETA ${formatSeconds((total - done) / rate)}`);
+    }
   }
   if (total) parts.splice(1, 0, `${((100 * done) / total).toFixed(1)}%`);
-  if (update.detail) parts.push(update.detail);
+  if (pass) parts.unshift(pass);
+  if (update.detail && update.detail !== update.pass?.name) parts.push(update.detail);
   return parts.join("  ");
+}
+
+const singular = (unit: string) => (unit.endsWith("s") ? unit.slice(0, -1) : unit);
+
+/**
+ * Times passes for formatProgress: returns the seconds since the update's pass began (since the
+ * first update when there are no passes).
+ */
+export function createPassClock(now: () => number = () => performance.now()): (update: ProgressUpdate) => number {
+  let key: number | undefined;
+  let started = now();
+  return (update) => {
+    const index = update.pass?.index ?? -1;
+    if (key !== index) {
+      // the first update of a pass starts its clock (the step's start for the first pass)
+      if (key !== undefined) started = now();
+      key = index;
+    }
+    return (now() - started) / 1000;
+  };
 }
 
 /** Plain lines: at most one progress line every few seconds per step, so CI logs stay readable. */
@@ -42,13 +73,19 @@ export class PlainStepRunner implements StepRunner {
   async run(steps: ProgressStep[]): Promise<void> {
     for (const step of steps) {
       const started = performance.now();
+      const clock = createPassClock();
       let lastPrinted = 0;
+      let lastPass: number | undefined;
       logInfo(`▶ ${step.title}`);
       const suffix = await step.run((update) => {
         const now = performance.now();
-        if (now - lastPrinted < this.intervalMs) return;
+        const elapsed = clock(update);
+        // a new pass always gets its line, so a count that starts again is never a surprise
+        const newPass = update.pass !== undefined && update.pass.index !== lastPass;
+        if (!newPass && now - lastPrinted < this.intervalMs) return;
         lastPrinted = now;
-        logInfo(`  ${step.title}: ${formatProgress(update, (now - started) / 1000)}`);
+        lastPass = update.pass?.index;
+        logInfo(`  ${step.title}: ${formatProgress(update, elapsed)}`);
       });
       logInfo(`✔ ${step.title}${suffix ? ` (${suffix})` : ""} in ${formatSeconds((performance.now() - started) / 1000)}`);
     }
@@ -64,12 +101,14 @@ export class ListrStepRunner implements StepRunner {
         title: step.title,
         task: async (_ctx: unknown, task: { output: string; title: string }) => {
           const started = performance.now();
+          const clock = createPassClock();
           let last = 0;
           const suffix = await step.run((update) => {
             const now = performance.now();
+            const elapsed = clock(update);
             if (now - last < 200) return;
             last = now;
-            task.output = formatProgress(update, (now - started) / 1000);
+            task.output = formatProgress(update, elapsed);
           });
           task.title = `${step.title}${suffix ? ` (${suffix})` : ""} — ${formatSeconds((performance.now() - started) / 1000)}`;
         },

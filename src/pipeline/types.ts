@@ -13,9 +13,14 @@ export type { Artifact, ArtifactFile, ArtifactKind } from "./artifact.js";
 export interface ProgressUpdate {
   done: number;
   total?: number;
-  unit?: "bytes" | "tensors" | "questions" | "files" | "layers" | "steps" | "tokens";
+  unit?: "bytes" | "tensors" | "questions" | "sequences" | "files" | "layers" | "steps" | "tokens";
   /** What is being worked on, e.g. a tensor name. */
   detail?: string;
+  /**
+   * Work done in passes that each count from zero (eval: the model, then the baseline, then the
+   * divergence): the line says which pass this is, and rate and ETA are of this pass.
+   */
+  pass?: { index: number; count: number; name: string };
 }
 
 export interface StageContext<P> {

@@ -50,8 +50,12 @@ export const DEFAULT_TARGET_PARAMS = 15e9;
 
 export interface PlanPruningParams {
   shape: PrunableShape;
-  /** Default DEFAULT_TARGET_PARAMS unless expertsKeep is given (heads alone: expertsKeep 100%). */
-  targetParams?: number;
+  /**
+   * A parameter count, or a share of the model's own count (`{ percent: 71.7 }`: a pipeline that fits
+   * every size of model). Default DEFAULT_TARGET_PARAMS unless expertsKeep is given (heads alone:
+   * expertsKeep 100%).
+   */
+  targetParams?: number | { percent: number };
   expertsKeep?: KeepCount;
   headsKeep?: KeepCount;
   kvGroupsKeep?: KeepCount;
@@ -71,7 +75,8 @@ export function planPruning(params: PlanPruningParams): PrunePlan {
     nExpertsUsed: shape.nExpertsUsed,
   };
   // heads cannot reach the target: without an expert count, the target decides the experts
-  const targetParams = params.targetParams ?? (params.expertsKeep ? undefined : DEFAULT_TARGET_PARAMS);
+  const asked = params.targetParams ?? (params.expertsKeep ? undefined : DEFAULT_TARGET_PARAMS);
+  const targetParams = asked !== undefined && typeof asked === "object" ? Math.round((parameterBreakdown(shape).total * asked.percent) / 100) : asked;
   if (params.headsKeep && params.kvGroupsKeep) throw fail("kv_groups_keep", "give heads_keep or kv_groups_keep, not both");
   if (params.targetParams !== undefined && params.expertsKeep) throw fail("experts_keep", "give target_params or experts_keep, not both");
 

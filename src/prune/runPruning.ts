@@ -22,7 +22,7 @@ import type { ExpertScoreMethod, HeadScoreMethod } from "./pruneScores.js";
 
 
 export interface PruneRequest {
-  targetParams?: number;
+  targetParams?: number | { percent: number };
   expertsKeep?: KeepCount;
   headsKeep?: KeepCount;
   kvGroupsKeep?: KeepCount;

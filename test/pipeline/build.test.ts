@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli.js";
-import { tinyFixtureDir } from "../shared.js";
+import { cmmluDir, tinyFixtureDir } from "../shared.js";
 
 let home: string;
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
@@ -168,5 +168,22 @@ describe("build: optional stages", () => {
     // a bad value on the command line is a usage error (issue 16, item 14)
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--publish-to: publish.*expected org\/name/);
+  });
+});
+
+describe("build: the shipped variants on --model demo", () => {
+  it("pruned-15b builds the demo model: its target is a share of the model's parameters (issue 17, item 8)", async () => {
+    const out = join(home, "pruned-demo");
+    const r = await runCli(
+      ["build", "--variant", "pruned-15b", "--model", "demo", "--work-dir", join(home, "pruned-work"), "-o", out, "--cmmlu-dir", cmmluDir(), "--only", "source", "unpruned", "prune", "--json"],
+      { env: { OSS_PREP_HOME: join(home, "oss-prep-home") } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const prune = JSON.parse(r.stdout).stages.find((s: { stage: string }) => s.stage === "prune");
+    const { before, after, target } = prune.summary.parameters;
+    // 71.7% of the demo's parameters, met by the closest expert count (as 15.0B of gpt-oss-20b's 20.91B)
+    expect(target).toBe(Math.round(before * 0.717));
+    expect(Math.abs(after - target) / before).toBeLessThan(0.1);
+    expect(after).toBeLessThan(before);
   });
 });

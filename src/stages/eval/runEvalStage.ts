@@ -27,7 +27,7 @@ export async function runEvalStage(ctx: StageContext<EvalStageParams>): Promise<
     gpu: p.gpu,
     threads: ctx.threads,
     signal: ctx.signal,
-    onProgress: (phase, done, total) => ctx.progress({ done, total, unit: "questions", detail: phase }),
+    onProgress: (p) => ctx.progress({ done: p.done, total: p.total, unit: p.unit, pass: { index: p.pass, count: p.passes, name: p.phase } }),
   });
   await writeEvalReports({ report, dir: join(ctx.outDir, "eval") });
   const summary: Record<string, unknown> = {

@@ -6,7 +6,7 @@
 import { defineParams, ParamProblem, type SchemaParams } from "../../pipeline/paramSchema.js";
 import { parseKeepCount } from "../../prune/parseKeepCount.js";
 import { PRUNE_CALIB_TOKENS_DEFAULT } from "../../prune/pruneDefaults.js";
-import { parseParameterCount } from "../../prune/parseParameterCount.js";
+import { parseParameterTarget } from "../../prune/parseParameterCount.js";
 import { calibrationEngineOption, calibrationGgufOption, calibSeqlenOption, matmulBackendOption } from "../calibrationOptions.js";
 import { EXPERT_SCORE_CHOICES, HEAD_SCORE_CHOICES } from "../../prune/pruneScores.js";
 
@@ -17,9 +17,9 @@ export const pruneParams = defineParams({
   options: {
     targetParams: {
       kind: "custom",
-      parse: (value) => parseParameterCount(value) ?? new ParamProblem("expected a parameter count (15e9, 15B, 900M)"),
+      parse: (value) => parseParameterTarget(value) ?? new ParamProblem("expected a parameter count (15e9, 15B, 900M) or a share of the model's (71.7%)"),
       arg: "n",
-      help: "parameter target (15e9, 15B); picks the expert count closest to it (default 15e9 unless --experts-keep is given; heads alone: --experts-keep 100%)",
+      help: "parameter target (15e9, 15B) or a share of the model's parameters (71.7%); picks the expert count closest to it (default 15e9 unless --experts-keep is given; heads alone: --experts-keep 100%)",
     },
     expertsKeep: { kind: "custom", parse: keepCount, arg: "n|p%", help: "experts kept per layer (≥ top-k), instead of a target" },
     headsKeep: { kind: "custom", parse: keepCount, arg: "n|p%", help: "query heads kept per layer: a multiple of the KV heads (every KV group keeps the same number)" },

@@ -144,6 +144,9 @@ describe("prune stage", () => {
     expect(pruneStage.parseParams({ target_params: "15B", heads_keep: "75%" }, where)).toEqual({ targetParams: 15e9, headsKeep: { percent: 75 }, score: "reap", engine: "llama", backend: "auto", calibSeqlen: 512, calibTokens: 16384 });
     expect(() => pruneStage.parseParams({ heads_keep: "most" }, where)).toThrow(/stages\[1\]\.with\.heads_keep: expected a positive count/);
     expect(() => pruneStage.parseParams({ target_params: "big" }, where)).toThrow(InvalidInputError);
+    // a share of the model's parameters (a pipeline for every model size); 100% would prune nothing
+    expect(pruneStage.parseParams({ target_params: "71.7%" }, where)).toMatchObject({ targetParams: { percent: 71.7 } });
+    expect(() => pruneStage.parseParams({ target_params: "100%" }, where)).toThrow(/target_params: expected a parameter count .* or a share/);
     expect(() => pruneStage.parseParams({ target_params: 15e9, experts_keep: 22 }, where)).toThrow(/experts_keep: give target_params or experts_keep, not both/);
     expect(() => pruneStage.parseParams({ score: "best" }, where)).toThrow(/expected one of reap, reap_sum, frequency, norm, random/);
     expect(pruneStage.parseParams({ experts_keep: 6, score: "reap_sum" }, where)).toMatchObject({ score: "reap_sum" });
