@@ -68,4 +68,21 @@ describe("package", () => {
     const { cliPath } = await import("./cli.js");
     expect(statSync(cliPath()).mode & 0o111).not.toBe(0);
   });
+
+  it("every docs/ page a command's --help names ships in the npm package, and help says where (issue 17, item 8)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { packageRoot } = await import("../src/util/paths.js");
+    const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: packageRoot(), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) as Array<{ files: Array<{ path: string }> }>;
+    const files = new Set(packed[0].files.map((f) => f.path));
+    const commands = ["build", "convert", "quantize", "inspect", "list", "synth", "download", "publish", "eval", "vram", "plan", "prune", "awq"];
+    const named = new Set<string>();
+    for (const command of ["", ...commands]) {
+      const r = await runCli(command ? [command, "--help"] : ["--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Documentation: .*docs/);
+      for (const m of r.stdout.replace(/\s+/g, " ").matchAll(/docs\/([\w-]+\.md)/g)) named.add(`docs/${m[1]}`);
+    }
+    expect(named.size).toBeGreaterThan(0);
+    for (const page of named) expect(files, page).toContain(page);
+  });
 });

@@ -4,8 +4,11 @@
  * modules (llama.cpp, koffi, the Hub client) only when it runs, so `--help` stays fast.
  */
 import "./threadpool.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { setLogOptions } from "../util/log.js";
+import { packageRoot } from "../util/paths.js";
 import { reportError } from "./common.js";
 import { buildCommand } from "./build.js";
 import { convertCommand } from "./convert.js";
@@ -22,9 +25,11 @@ import { planCommand } from "./plan.js";
 import { awqCommand } from "./awq.js";
 
 export function createProgram(): Command {
+  const root = packageRoot();
+  const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
   const program = new Command("oss-prep")
     .description("Prepare openai/gpt-oss-20b for deployment: download, convert to GGUF, quantize, evaluate, measure VRAM, publish")
-    .version(process.env.npm_package_version ?? "0.1.0")
+    .version(version)
     .option("--verbose", "show stack traces and debug logs")
     .option("--quiet", "only warnings and errors on stderr")
     .hook("preAction", (cmd) => {
@@ -35,6 +40,8 @@ export function createProgram(): Command {
   program.exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const sub of program.commands) sub.exitOverride();
+  // help names docs/<page>.md: say where they are, in the installed package too (package.json ships docs)
+  for (const command of [program, ...program.commands]) command.addHelpText("after", `\nDocumentation: ${join(root, "docs")} (README.md beside it)`);
   return program;
 }
 
