@@ -8,6 +8,7 @@ import { benchAwq } from "./suites/awq.js";
 import { benchCalibEngine } from "./suites/calibEngine.js";
 import { benchConvertFixture } from "./suites/convertFixture.js";
 import { benchFullSize } from "./suites/fullSize.js";
+import { benchFullSize120b } from "./suites/fullSize120b.js";
 import { benchFullSizeCalibration } from "./suites/fullSizeCalibration.js";
 import { benchStartup } from "./suites/startup.js";
 
@@ -17,6 +18,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   "calib-engine": () => benchCalibEngine(),
   awq: () => benchAwq(),
   "full-size": () => benchFullSize(),
+  "full-size-120b": () => benchFullSize120b(),
   "full-size-calibration": () => benchFullSizeCalibration(),
 };
 

@@ -89,7 +89,46 @@ describe("oss-prep vram", () => {
   });
 });
 
+describe("oss-prep vram: placement flags", () => {
+  it("--n-cpu-moe, --cache-type and --no-mmap go to the server's command line and into the report", async () => {
+    const out = join(home, "vram-cpu-moe");
+    const r = await runCli(["vram", gguf, "--parallel", "1", "--n-cpu-moe", "2", "--cache-type", "q8_0", "--no-mmap", "--server", mockServer, "--out", out, "--json"], {
+      env: { OSS_PREP_NVIDIA_SMI: fakeSmi },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "vram.json"), "utf8"));
+    expect(report.runtime.command).toMatch(/ -np 1 --n-cpu-moe 2 --cache-type-k q8_0 --cache-type-v q8_0 --no-mmap$/);
+    expect(report.settings).toMatchObject({ cpuMoeLayers: 2, cacheTypeK: "q8_0", cacheTypeV: "q8_0", mmap: false });
+  });
+
+  it("usage errors: experts on the CPU without a server (node-llama-cpp cannot), or a flag given twice", async () => {
+    const noServer = await runCli(["vram", gguf, "--n-cpu-moe", "2"], { env: { OSS_PREP_NVIDIA_SMI: fakeSmi } });
+    expect(noServer.code).toBe(2);
+    expect(noServer.stderr).toMatch(/--n-cpu-moe: node-llama-cpp cannot keep experts on the CPU/);
+    const twice = await runCli(["vram", gguf, "--n-cpu-moe", "2", "--server", `${mockServer} -ncmoe 4`], { env: { OSS_PREP_NVIDIA_SMI: fakeSmi } });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/--server: the command already places what --n-cpu-moe sets \(-ncmoe\)/);
+  });
+});
+
 describe("oss-prep plan", () => {
+  it("--n-cpu-moe: gpt-oss-20b Q5_K_M on one 8 GB card with 12 layers' experts in host memory", async () => {
+    const r = await runCli(["plan", "--variant", "gguf-q5", "--gpus", "1x8GB", "--ctx", "8192", "--n-cpu-moe", "12", "--cache-type", "q8_0", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.fits).toBe(true);
+    expect(plan.host).toMatchObject({ expertLayers: [0, 11], modelBuffer: { name: "CPU_Mapped" } });
+    expect(plan.settings).toMatchObject({ cpuMoeLayers: 12, cacheTypeK: "q8_0", cacheTypeV: "q8_0", mmap: true, pipelineParallel: false });
+    expect(plan.command).toBe("llama-server -m <model.gguf> -c 8192 -np 1 --kv-unified -ngl 999 -fa on -ub 512 -fit off --n-cpu-moe 12 --cache-type-k q8_0 --cache-type-v q8_0");
+    const text = await runCli(["plan", "--variant", "gguf-q5", "--gpus", "1x8GB", "--ctx", "8192", "--n-cpu-moe", "12", "--no-mmap"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/experts of layers 0–11 on the CPU \(--n-cpu-moe 12\)/);
+    expect(text.stdout).toMatch(/CUDA_Host model buffer of [\d,]+ MiB \(pinned\)/);
+    const nodeLlama = await runCli(["plan", "--variant", "gguf-q5", "--gpus", "1x8GB", "--n-cpu-moe", "12", "--runtime", "node-llama-cpp"]);
+    expect(nodeLlama.code).toBe(2);
+  });
+
+
   it("works without a GPU or weights: per-GPU estimate and the verdict", async () => {
     const r = await runCli(["plan", "--variant", "gguf-q5", "--gpus", "2x24GB", "--ctx", "32768", "--parallel", "8", "--json"], { env: { OSS_PREP_NVIDIA_SMI: join(home, "none") } });
     expect(r.code, r.stderr).toBe(0);
@@ -150,6 +189,18 @@ describe("stage vram", () => {
     const vram = JSON.parse(r.stdout).stages.find((s: { id: string }) => s.id === "vram");
     expect(vram.summary.mode).toMatch(/^plan/);
     expect(vram.summary.estimates.map((e: { gpus: string; fits: string }) => [e.gpus, e.fits])).toEqual([["1x1GB", "yes"], ["2x1GB", "yes"]]);
+  });
+
+  it("plan mode with experts on the CPU: n_cpu_moe from the pipeline file", async () => {
+    const pipeline = join(home, "q5-plan-cpu-moe.yaml");
+    await writeFile(pipeline, "name: q5-plan-cpu-moe\nstages:\n  - stage: source\n  - stage: quantize\n    with: { type: Q5_K_M }\n  - stage: vram\n    with: { mode: plan, gpus: [1x1GB], ctx: 4096, n_cpu_moe: 3, cache_type: q8_0 }\n");
+    const r = await runCli(["build", "--variant", pipeline, "--model", tinyFixtureDir(), "--work-dir", join(home, "work"), "--out", join(home, "out-plan-cpu-moe"), "--json"], {
+      env: { OSS_PREP_NVIDIA_SMI: join(home, "none") },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const vram = JSON.parse(r.stdout).stages.find((s: { id: string }) => s.id === "vram");
+    expect(vram.summary).toMatchObject({ "experts on the CPU": "layers 0–2 (--n-cpu-moe 3)", "KV cache type": "q8_0" });
+    expect(vram.summary.estimates[0]["host weights MiB"]).toBeGreaterThan(0);
   });
 
   it("bad parameters name the key", async () => {

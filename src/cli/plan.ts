@@ -20,6 +20,10 @@ export const planCliOptions = defineParams({
       only: "cli",
       help: "llama-server: one KV cache shared by the sequences (--kv-unified); node-llama-cpp: --ctx tokens per sequence",
     },
+    // the same placement options the vram stage measures with
+    nCpuMoe: vramParams.options.nCpuMoe,
+    cacheType: vramParams.options.cacheType,
+    mmap: vramParams.options.mmap,
     ubatch: { kind: "integer", min: 1, only: "cli", help: "physical batch size (llama.cpp's n_ubatch)" },
     overhead: { kind: "integer", min: 1, only: "cli", arg: "MiB", help: "runtime overhead per GPU (CUDA context, cuBLAS, memory pool); default measured on H200" },
     json: { kind: "boolean", only: "cli", help: "machine-readable plan on stdout" },
@@ -49,11 +53,23 @@ export function planCommand(): Command {
         // node-llama-cpp adds one token to the batch of models with sliding-window attention
         ubatch: opts.ubatch ?? (nodeLlamaCpp && inputs.model.slidingWindow > 0 ? 513 : 512),
         runtimeOverheadMiB: opts.overhead,
+        cpuMoeLayers: opts.nCpuMoe,
+        cacheTypeK: opts.cacheType,
+        cacheTypeV: opts.cacheType,
+        mmap: opts.mmap,
       });
-      if (opts.json) printJson({ model: inputs.description, ...plan });
+      if (nodeLlamaCpp && plan.settings.cpuMoeLayers > 0) {
+        const { UsageError } = await import("../errors.js");
+        throw new UsageError("--n-cpu-moe: node-llama-cpp cannot keep experts on the CPU (it exposes no tensor overrides); plan for llama-server");
+      }
+      const { llamaServerArgs } = await import("../vram/llamaServerArgs.js");
+      // the command line under which the estimate holds (node-llama-cpp: the same settings through its API)
+      const command = nodeLlamaCpp ? undefined : `llama-server -m <model.gguf> ${llamaServerArgs(plan.settings).join(" ")}`;
+      if (opts.json) printJson({ model: inputs.description, ...plan, ...(command ? { command } : {}) });
       else {
         const { renderVramPlan } = await import("../vram/renderVramPlan.js");
         process.stdout.write(renderVramPlan(plan, inputs.description));
+        if (command) process.stdout.write(`\nllama-server command line: ${command}\n`);
       }
     }),
   );

@@ -1,7 +1,8 @@
 import { harmonySpecialTokens } from "./harmonySpecialTokens.js";
 import { layerTypesOf } from "../arch/gpt-oss/index.js";
 import { InvalidInputError } from "../errors.js";
-import { syntheticPreset, type SyntheticPresetName } from "./presets.js";
+import type { SyntheticPresetName } from "./presets.js";
+import { presetWithLayers } from "./presetWithLayers.js";
 
 /**
  * config.json and generation_config.json of a synthetic checkpoint, in openai/gpt-oss-20b's schema: the
@@ -12,8 +13,8 @@ import { syntheticPreset, type SyntheticPresetName } from "./presets.js";
  *
  * Returns the files' text (two-space indented, trailing newline like transformers' save_pretrained).
  */
-export function buildSyntheticConfig(params: { preset: SyntheticPresetName }): Record<"config.json" | "generation_config.json", string> {
-  const preset = syntheticPreset(params.preset);
+export function buildSyntheticConfig(params: { preset: SyntheticPresetName; layers?: number }): Record<"config.json" | "generation_config.json", string> {
+  const preset = presetWithLayers(params);
   const specials = new Map(harmonySpecialTokens({ firstId: preset.tokenizer.firstSpecialTokenId }).map((t) => [t.content, t.id]));
   const id = (content: string): number => specials.get(content)!;
 

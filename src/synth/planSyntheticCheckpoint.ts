@@ -1,5 +1,6 @@
 import { checkpointTensorLayout, type CheckpointTensorKind } from "../arch/gpt-oss/index.js";
-import { syntheticPreset, type SyntheticPreset, type SyntheticPresetName } from "./presets.js";
+import { presetWithLayers } from "./presetWithLayers.js";
+import type { SyntheticPreset, SyntheticPresetName } from "./presets.js";
 import type { PlannedShard, PlannedTensor, SyntheticCheckpointPlan, SyntheticTensorValues } from "./types.js";
 
 /**
@@ -11,8 +12,9 @@ import type { PlannedShard, PlannedTensor, SyntheticCheckpointPlan, SyntheticTen
  * for the preset's shapes (its model file's config); this adds the values each tensor is drawn from and
  * the shard split.
  */
-export function planSyntheticCheckpoint(params: { preset: SyntheticPresetName }): SyntheticCheckpointPlan {
-  const preset = syntheticPreset(params.preset);
+export function planSyntheticCheckpoint(params: { preset: SyntheticPresetName; layers?: number }): SyntheticCheckpointPlan {
+  // `layers`: the first N layers only (presetWithLayers.ts)
+  const preset = presetWithLayers(params);
   const tensors: PlannedTensor[] = checkpointTensorLayout(preset.hp).map((t) => {
     const elements = t.shape.reduce((a, b) => a * b, 1);
     // MXFP4 blocks: two parameters per byte; their scales are part of the same blocks and count none

@@ -35,6 +35,8 @@ export async function synthesizeCheckpoint(params: {
   preset: SyntheticPresetName;
   outDir: string;
   seed?: number;
+  /** Only the first N layers (real widths; config.json says N): see presetWithLayers.ts. */
+  layers?: number;
   onProgress?: (progress: SynthesisProgress) => void;
 }): Promise<SynthesizedCheckpoint> {
   const started = performance.now();
@@ -42,7 +44,7 @@ export async function synthesizeCheckpoint(params: {
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new UsageError(`synthetic checkpoint seed must be a non-negative integer, got ${String(params.seed)}`);
   }
-  const plan = planSyntheticCheckpoint({ preset: params.preset });
+  const plan = planSyntheticCheckpoint({ preset: params.preset, layers: params.layers });
   if (endianness() !== "LE") {
     throw new EnvironmentError("writing safetensors needs a little-endian machine (bf16 values are generated in native byte order)");
   }
@@ -56,7 +58,7 @@ export async function synthesizeCheckpoint(params: {
   await removeStalePartials({ outDir });
 
   const textFiles: Array<[string, string]> = [
-    ...Object.entries(buildSyntheticConfig({ preset: plan.preset.name })),
+    ...Object.entries(buildSyntheticConfig({ preset: plan.preset.name, layers: params.layers })),
     ...Object.entries(buildSyntheticTokenizer({ preset: plan.preset.name }).files),
     ["model.safetensors.index.json", indexJson(plan)],
   ];

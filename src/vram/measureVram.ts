@@ -1,7 +1,9 @@
 import { createWriteStream } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { EnvironmentError } from "../errors.js";
+import { EnvironmentError, UsageError } from "../errors.js";
+import type { KvCacheTypeName } from "./kvCacheTypes.js";
+import { llamaPlacementFlags } from "./llamaPlacementFlags.js";
 import { listNvidiaGpus } from "./listNvidiaGpus.js";
 import { partialUtf8TokenIds } from "../formats/tokenizer/partialUtf8TokenIds.js";
 import { summarizeLlamaBuffers } from "./parseLlamaBufferSizes.js";
@@ -24,6 +26,16 @@ export interface MeasureVramParams {
   threads: number;
   /** An OpenAI-compatible server command ({model}, {port}, {ctx}, {parallel}, {threads}); default node-llama-cpp. */
   serverCommand?: string;
+  /**
+   * llama.cpp's --n-cpu-moe: the experts of the first N layers stay in host memory. Appended to the
+   * server command (llama-server); node-llama-cpp exposes no tensor overrides, so it refuses this.
+   */
+  cpuMoeLayers?: number;
+  /** KV cache types (--cache-type-k/-v on a server command; node-llama-cpp's experimental KV types). */
+  cacheTypeK?: KvCacheTypeName;
+  cacheTypeV?: KvCacheTypeName;
+  /** false: load the GGUF into host buffers (--no-mmap; node-llama-cpp's useMmap: false). */
+  mmap?: boolean;
   outDir: string;
   /** Idle time held at the baseline and after loading and context creation, so those levels are read steady. */
   idleMs?: number;
@@ -45,6 +57,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function measureVram(params: MeasureVramParams): Promise<{ report: VramReport; files: string[] }> {
   const log = params.log ?? (() => undefined);
   const idleMs = params.idleMs ?? 1000;
+  const placement = { cpuMoeLayers: params.cpuMoeLayers, cacheTypeK: params.cacheTypeK, cacheTypeV: params.cacheTypeV, mmap: params.mmap };
+  const serverCommand = params.serverCommand === undefined ? undefined : withPlacementFlags(params.serverCommand, placement);
+  if (serverCommand === undefined && params.cpuMoeLayers) {
+    throw new UsageError("--n-cpu-moe: node-llama-cpp cannot keep experts on the CPU (it exposes no tensor overrides); measure with --server and llama-server");
+  }
   const gpus = await listNvidiaGpus({ select: params.gpus });
   const indices = gpus.map((g) => g.index);
   await mkdir(params.outDir, { recursive: true });
@@ -68,10 +85,10 @@ export async function measureVram(params: MeasureVramParams): Promise<{ report: 
     await sleep(idleMs);
     phases.push({ name: "baseline", label: "baseline (before the runtime starts)", start: t, end: Date.now() });
 
-    log(params.serverCommand ? `starting the server: ${params.serverCommand}` : "starting node-llama-cpp (CUDA) in a child process");
-    runtime = params.serverCommand
+    log(serverCommand ? `starting the server: ${serverCommand}` : "starting node-llama-cpp (CUDA) in a child process");
+    runtime = serverCommand
       ? await startServerRuntime({
-          commandTemplate: params.serverCommand,
+          commandTemplate: serverCommand,
           modelPath: params.modelPath,
           ctx: params.ctx,
           parallel: params.parallel,
@@ -80,7 +97,18 @@ export async function measureVram(params: MeasureVramParams): Promise<{ report: 
           onLog,
           bannedTokens: await partialUtf8TokenIds({ ggufPath: params.modelPath }),
         })
-      : await startNodeLlamaCppRuntime({ modelPath: params.modelPath, ctx: params.ctx, parallel: params.parallel, threads: params.threads, gpu: params.nodeLlamaCppGpu ?? (process.env.OSS_PREP_VRAM_NODE_GPU === "cpu" ? false : "cuda"), env, onLog });
+      : await startNodeLlamaCppRuntime({
+          modelPath: params.modelPath,
+          ctx: params.ctx,
+          parallel: params.parallel,
+          threads: params.threads,
+          gpu: params.nodeLlamaCppGpu ?? (process.env.OSS_PREP_VRAM_NODE_GPU === "cpu" ? false : "cuda"),
+          cacheTypeK: params.cacheTypeK,
+          cacheTypeV: params.cacheTypeV,
+          mmap: params.mmap,
+          env,
+          onLog,
+        });
     const loaded = await runtime.loadModel();
     if (runtime.pausesAfterLoad) await sleep(idleMs);
     phases.push({ name: "model-loaded", label: "model loaded", start: loaded.startedAt, end: runtime.pausesAfterLoad ? Date.now() : loaded.endedAt });
@@ -117,9 +145,19 @@ export async function measureVram(params: MeasureVramParams): Promise<{ report: 
     schema: 1,
     createdAt: new Date().toISOString(),
     model: { path: params.modelPath, bytes: modelBytes, name: basename(params.modelPath) },
-    runtime: { kind: runtime?.kind ?? (params.serverCommand ? "server" : "node-llama-cpp"), name: runtime?.name ?? "unknown", version: runtime?.version ?? "unknown", command: runtime?.command },
+    runtime: { kind: runtime?.kind ?? (serverCommand ? "server" : "node-llama-cpp"), name: runtime?.name ?? "unknown", version: runtime?.version ?? "unknown", command: runtime?.command },
     gpus,
-    settings: { ctx: params.ctx, parallel: params.parallel, splitMode: "layer", flashAttention: params.serverCommand ? "as the server command sets it" : "on", threads: params.threads },
+    settings: {
+      ctx: params.ctx,
+      parallel: params.parallel,
+      splitMode: "layer",
+      flashAttention: serverCommand ? "as the server command sets it" : "on",
+      threads: params.threads,
+      ...(params.cpuMoeLayers ? { cpuMoeLayers: params.cpuMoeLayers } : {}),
+      ...(params.cacheTypeK && params.cacheTypeK !== "f16" ? { cacheTypeK: params.cacheTypeK } : {}),
+      ...(params.cacheTypeV && params.cacheTypeV !== "f16" ? { cacheTypeV: params.cacheTypeV } : {}),
+      ...(params.mmap === false ? { mmap: false } : {}),
+    },
     sampling: {
       tool: "nvidia-smi --query-gpu=timestamp,index,memory.used,memory.total -lms 100",
       intervalMs: 100,
@@ -202,4 +240,22 @@ async function runWorkloadPhase(runtime: VramRuntime, phase: WorkloadPhase, toke
     generatedTokensPerSecond: Math.round((generated / (wallMs / 1000)) * 10) / 10,
     ...(promptMs && promptMs > 0 ? { promptTokensPerSecond: Math.round((processed / (promptMs / 1000)) * 10) / 10 } : {}),
   };
+}
+
+/** Flags llama.cpp would read twice (--n-cpu-moe even adds its overrides twice) if the command had them already. */
+const PLACEMENT_FLAGS: Record<string, RegExp> = {
+  "--n-cpu-moe": /(^|\s)(--n-cpu-moe|-ncmoe|--cpu-moe|-cmoe|-ot|--override-tensor)(\s|=|$)/,
+  "--cache-type-k": /(^|\s)(-ctk|--cache-type-k)(\s|=|$)/,
+  "--cache-type-v": /(^|\s)(-ctv|--cache-type-v)(\s|=|$)/,
+  "--no-mmap": /(^|\s)(--no-mmap|--mmap|-lm|--load-mode)(\s|=|$)/,
+};
+
+/** The server command with the placement flags appended (llama-server's spelling), refusing to set one twice. */
+function withPlacementFlags(command: string, placement: Parameters<typeof llamaPlacementFlags>[0]): string {
+  const flags = llamaPlacementFlags(placement);
+  for (const flag of flags) {
+    const clash = PLACEMENT_FLAGS[flag];
+    if (clash?.test(command)) throw new UsageError(`--server: the command already places what ${flag} sets (${clash.exec(command)?.[2]}); give it in one place`);
+  }
+  return flags.length ? `${command} ${flags.join(" ")}` : command;
 }

@@ -39,7 +39,8 @@ export async function planInputsFromGguf(path: string): Promise<PlanInputs> {
     // llama.cpp: gpt-oss sets swa pattern 2, every even layer is sliding-window
     slidingLayers: defaultSlidingLayers(nLayers),
   };
-  const tensors = gguf.tensors.map((t) => ({ name: t.name, shape: t.shape.map(Number), type: t.type as GgmlType }));
+  // offsets as written: the mmap host buffer spans the file from the first to the last host tensor
+  const tensors = gguf.tensors.map((t) => ({ name: t.name, shape: t.shape.map(Number), type: t.type as GgmlType, offset: t.relativeOffset }));
   return { model, tensors, description: path };
 }
 

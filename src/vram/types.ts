@@ -85,7 +85,18 @@ export interface VramReport {
   model: { path: string; bytes: number; name: string };
   runtime: { kind: "node-llama-cpp" | "server"; name: string; version: string; command?: string };
   gpus: GpuInfo[];
-  settings: { ctx: number; parallel: number; splitMode: "layer"; flashAttention: string; threads: number };
+  settings: {
+    ctx: number;
+    parallel: number;
+    splitMode: "layer";
+    flashAttention: string;
+    threads: number;
+    /** Placement flags given beyond llama.cpp's defaults (--n-cpu-moe, --cache-type-k/-v, --no-mmap); absent when not. */
+    cpuMoeLayers?: number;
+    cacheTypeK?: string;
+    cacheTypeV?: string;
+    mmap?: false;
+  };
   sampling: { tool: string; intervalMs: number; samples: number; achievedHz: number };
   /** Memory in use on each GPU before the runtime started (other processes, driver). */
   baselineMiB: number[];

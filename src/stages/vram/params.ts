@@ -4,6 +4,7 @@
  * (pipeline files only), so its value is checked by `finish`, once the mode is known.
  */
 import { defineParams, ParamProblem, type ParamContext } from "../../pipeline/paramSchema.js";
+import { KV_CACHE_TYPE_NAMES, type KvCacheTypeName } from "../../vram/kvCacheTypes.js";
 
 export interface VramStageParams {
   mode: "measure" | "plan";
@@ -13,6 +14,13 @@ export interface VramStageParams {
   ctx: number;
   parallel: number;
   server?: string;
+  /**
+   * Placement beyond llama.cpp's defaults, present only when given (so the cache keys of stages that
+   * do not use them stay as they were): --n-cpu-moe, the KV cache type (K and V), --no-mmap.
+   */
+  nCpuMoe?: number;
+  cacheType?: KvCacheTypeName;
+  mmap?: false;
 }
 
 const GPU_SPEC = /^(?:\d+\s*[x×]\s*)?\d+(?:\.\d+)?\s*(GB|GiB|G|MiB|MB)$/i;
@@ -49,19 +57,33 @@ export const vramParams = defineParams({
       arg: "command",
       help: "an OpenAI-compatible server command instead of node-llama-cpp; {model} {port} {ctx} {parallel} {threads} are substituted",
     },
+    nCpuMoe: {
+      kind: "integer",
+      min: 0,
+      max: 4096,
+      arg: "N",
+      help: "keep the experts of the first N layers in host memory (llama.cpp's --n-cpu-moe; added to a llama-server --server command)",
+    },
+    cacheType: { kind: "enum", choices: KV_CACHE_TYPE_NAMES, arg: "type", help: "KV cache type for K and V (llama.cpp's --cache-type-k/-v; default f16)" },
+    mmap: { kind: "boolean", negate: true, help: "load the GGUF into host buffers instead of mapping it (llama.cpp's --no-mmap): pinned memory for the weights kept on the host" },
   },
   finish(p, ctx: ParamContext): VramStageParams {
     const mode = p.mode ?? "measure";
     const parallel = p.parallel;
+    const placement = {
+      ...(p.nCpuMoe ? { nCpuMoe: p.nCpuMoe } : {}),
+      ...(p.cacheType && p.cacheType !== "f16" ? { cacheType: p.cacheType } : {}),
+      ...(p.mmap === false ? { mmap: false as const } : {}),
+    };
     if (mode === "plan") {
       if (p.server !== undefined) ctx.fail("server", "only for mode measure");
       const specs = p.gpus ?? ["1x24GB", "2x24GB", "1x80GB"];
       if (!Array.isArray(specs)) ctx.fail("gpus", `expected a list of GPU specs like 1x24GB, got ${JSON.stringify(specs)}`);
       for (const [i, spec] of specs.entries()) if (!GPU_SPEC.test(spec)) ctx.fail("gpus", `expected e.g. 1x24GB, got ${JSON.stringify(spec)}`, i);
-      return { mode, gpuSpecs: specs, ctx: p.ctx, parallel };
+      return { mode, gpuSpecs: specs, ctx: p.ctx, parallel, ...placement };
     }
     const gpus = gpuIndices(p.gpus ?? "all", ctx);
     if (p.server !== undefined && !p.server.includes("{model}")) ctx.fail("server", "the command must contain {model} (and {port})");
-    return { mode, gpus, gpuSpecs: [], ctx: p.ctx, parallel, server: p.server };
+    return { mode, gpus, gpuSpecs: [], ctx: p.ctx, parallel, server: p.server, ...placement };
   },
 });

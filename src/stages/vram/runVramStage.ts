@@ -14,7 +14,8 @@ export async function runVramStage(ctx: StageContext<VramStageParams>): Promise<
     const { parseGpuSpec } = await import("../../vram/parseGpuSpec.js");
     const { renderVramPlan } = await import("../../vram/renderVramPlan.js");
     const inputs = await planInputsFromGguf(ggufPath);
-    const plans = p.gpuSpecs.map((spec) => ({ spec, plan: planVram({ model: inputs.model, tensors: inputs.tensors, gpus: parseGpuSpec(spec), ctx: p.ctx, parallel: p.parallel }) }));
+    const placement = { cpuMoeLayers: p.nCpuMoe, cacheTypeK: p.cacheType, cacheTypeV: p.cacheType, mmap: p.mmap };
+    const plans = p.gpuSpecs.map((spec) => ({ spec, plan: planVram({ model: inputs.model, tensors: inputs.tensors, gpus: parseGpuSpec(spec), ctx: p.ctx, parallel: p.parallel, ...placement }) }));
     const markdown = plans.map(({ spec, plan }) => `### ${spec}\n\n${renderVramPlan(plan, "Estimate")}`).join("\n");
     await mkdir(join(ctx.outDir, "vram"), { recursive: true });
     await writeFileAtomic(join(ctx.outDir, "vram", "vram-plan.json"), `${JSON.stringify(plans, null, 1)}\n`);
@@ -25,9 +26,13 @@ export async function runVramStage(ctx: StageContext<VramStageParams>): Promise<
         mode: "plan (analytic estimate, not a measurement)",
         ctx: p.ctx,
         parallel: p.parallel,
+        ...(p.nCpuMoe ? { "experts on the CPU": `layers 0–${p.nCpuMoe - 1} (--n-cpu-moe ${p.nCpuMoe})` } : {}),
+        ...(p.cacheType ? { "KV cache type": p.cacheType } : {}),
+        ...(p.mmap === false ? { mmap: "off" } : {}),
         estimates: plans.map(({ spec, plan }) => ({
           gpus: spec,
           "weights MiB": Math.round(plan.gpus.reduce((s, g) => s + g.weightsMiB, 0)),
+          "host weights MiB": Math.round(plan.host.weightsMiB),
           "KV MiB": Math.round(plan.gpus.reduce((s, g) => s + g.kvMiB, 0)),
           "total MiB": Math.round(plan.totalMiB),
           "fullest GPU MiB": Math.round(Math.max(...plan.gpus.map((g) => g.totalMiB))),
@@ -45,6 +50,10 @@ export async function runVramStage(ctx: StageContext<VramStageParams>): Promise<
     parallel: p.parallel,
     threads: ctx.threads,
     serverCommand: p.server,
+    cpuMoeLayers: p.nCpuMoe,
+    cacheTypeK: p.cacheType,
+    cacheTypeV: p.cacheType,
+    mmap: p.mmap,
     outDir: join(ctx.outDir, "vram"),
     signal: ctx.signal,
     log: (m) => ctx.log(m),
@@ -58,6 +67,9 @@ export async function runVramStage(ctx: StageContext<VramStageParams>): Promise<
       gpus: report.gpus.map((g) => `GPU${g.index} ${g.name} (${g.totalMiB} MiB)`).join(", "),
       ctx: p.ctx,
       parallel: p.parallel,
+      ...(p.nCpuMoe ? { "experts on the CPU": `layers 0–${p.nCpuMoe - 1} (--n-cpu-moe ${p.nCpuMoe})` } : {}),
+      ...(p.cacheType ? { "KV cache type": p.cacheType } : {}),
+      ...(p.mmap === false ? { mmap: "off" } : {}),
       sampling: `${report.sampling.achievedHz} Hz`,
       phases: report.phases.map((ph) => ({
         phase: ph.label,

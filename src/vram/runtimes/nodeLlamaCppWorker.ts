@@ -7,8 +7,8 @@ import type { CompletionRequest, CompletionResult } from "./types.js";
 
 type Request =
   | { id: number; op: "init"; gpu: "cuda" | "auto" | false }
-  | { id: number; op: "loadModel"; modelPath: string }
-  | { id: number; op: "createContext"; ctx: number; parallel: number; threads: number; flashAttention: boolean }
+  | { id: number; op: "loadModel"; modelPath: string; useMmap?: boolean }
+  | { id: number; op: "createContext"; ctx: number; parallel: number; threads: number; flashAttention: boolean; kvCacheKeyType?: string; kvCacheValueType?: string }
   | { id: number; op: "tokenize"; text: string }
   | ({ id: number; op: "complete" } & CompletionRequest)
   | { id: number; op: "dispose" };
@@ -43,7 +43,7 @@ async function handle(request: Request): Promise<unknown> {
       return { gpu: llama.gpu, version: `node-llama-cpp ${versions.nodeLlamaCpp} (llama.cpp ${llama.llamaCppRelease?.release ?? versions.llamaCpp}, ${llama.gpu || "cpu"})` };
     }
     case "loadModel":
-      model = await llama.loadModel({ modelPath: request.modelPath, gpuLayers: "max" });
+      model = await llama.loadModel({ modelPath: request.modelPath, gpuLayers: "max", ...(request.useMmap === false ? { useMmap: false } : {}) });
       return { size: model.size };
     case "createContext":
       context = await model.createContext({
@@ -51,6 +51,8 @@ async function handle(request: Request): Promise<unknown> {
         sequences: request.parallel,
         threads: request.threads,
         flashAttention: request.flashAttention,
+        ...(request.kvCacheKeyType ? { experimentalKvCacheKeyType: request.kvCacheKeyType } : {}),
+        ...(request.kvCacheValueType ? { experimentalKvCacheValueType: request.kvCacheValueType } : {}),
       });
       return { contextSize: context.contextSize };
     case "tokenize":

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { EnvironmentError } from "../../errors.js";
 import { packageRoot } from "../../util/paths.js";
 import { createRuntimeLog } from "./createRuntimeLog.js";
+import type { KvCacheTypeName } from "../kvCacheTypes.js";
 import type { CompletionRequest, CompletionResult, VramRuntime } from "./types.js";
 
 
@@ -27,6 +28,11 @@ export async function startNodeLlamaCppRuntime(params: {
   threads: number;
   /** "cuda" (the default for a VRAM measurement); false runs on the CPU (tests). */
   gpu?: "cuda" | "auto" | false;
+  /** KV cache types (node-llama-cpp's experimental KV types); default F16. */
+  cacheTypeK?: KvCacheTypeName;
+  cacheTypeV?: KvCacheTypeName;
+  /** false: read the GGUF into memory instead of mapping it (useMmap). */
+  mmap?: boolean;
   env?: NodeJS.ProcessEnv;
   onLog?: (line: string) => void;
 }): Promise<VramRuntime> {
@@ -79,12 +85,20 @@ export async function startNodeLlamaCppRuntime(params: {
     pausesAfterLoad: true,
     async loadModel() {
       const startedAt = Date.now();
-      await call("loadModel", { modelPath: params.modelPath });
+      await call("loadModel", { modelPath: params.modelPath, ...(params.mmap === false ? { useMmap: false } : {}) });
       return { startedAt, endedAt: Date.now() };
     },
     async createContext() {
       const startedAt = Date.now();
-      await call("createContext", { ctx: params.ctx, parallel: params.parallel, threads: params.threads, flashAttention: true });
+      await call("createContext", {
+        ctx: params.ctx,
+        parallel: params.parallel,
+        threads: params.threads,
+        flashAttention: true,
+        // node-llama-cpp names ggml types by their enum keys (Q8_0, F16)
+        ...(params.cacheTypeK && params.cacheTypeK !== "f16" ? { kvCacheKeyType: params.cacheTypeK.toUpperCase() } : {}),
+        ...(params.cacheTypeV && params.cacheTypeV !== "f16" ? { kvCacheValueType: params.cacheTypeV.toUpperCase() } : {}),
+      });
       return { startedAt, endedAt: Date.now() };
     },
     tokenize: (text) => call<number[]>("tokenize", { text }),
