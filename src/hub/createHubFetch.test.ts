@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createHubFetch, parseRetryAfter } from "./createHubFetch.js";
+import { createHubFetch, parseRetryAfter, type RetryNotice } from "./createHubFetch.js";
 
 const servers: Array<ReturnType<typeof createServer>> = [];
 afterEach(async () => {
@@ -75,11 +75,11 @@ describe("createHubFetch", () => {
       else posts++;
       res.writeHead(500, { "X-Error-Code": "Boom", "X-Request-Id": "r1" }).end("{}");
     });
-    const retries: number[] = [];
-    const hub = createHubFetch({ retries: 2, baseDelayMs: 1, onRetry: (r) => retries.push(r.attempt) });
+    const notices: RetryNotice[] = [];
+    const hub = createHubFetch({ retries: 2, baseDelayMs: 1, onRetry: (r) => notices.push(r) });
     expect((await hub.fetch(url)).status).toBe(500);
     expect(gets).toBe(3);
-    expect(retries).toEqual([1, 2]);
+    expect(notices.map((n) => n.attempt)).toEqual([1, 2]);
     expect(hub.lastFailure()).toMatchObject({ status: 500, errorCode: "Boom", requestId: "r1", attempts: 3, method: "GET" });
     expect((await hub.fetch(url, { method: "POST", body: "{}" })).status).toBe(500);
     expect(posts).toBe(1);
@@ -102,6 +102,25 @@ describe("createHubFetch", () => {
     const hub = createHubFetch({ retries: 1, baseDelayMs: 1 });
     await expect(hub.fetch(dead)).rejects.toThrow();
     expect(hub.lastFailure()).toMatchObject({ status: 0, networkError: "ECONNREFUSED", attempts: 2 });
+  });
+
+  it("tells every retry before waiting: attempt n of m, the reason, the wait, and when the last attempt starts at the latest", async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls++;
+      if (calls === 1) res.writeHead(503, { "Retry-After": "0" }).end();
+      else if (calls < 4) res.writeHead(502).end();
+      else res.end("ok");
+    });
+    const notices: RetryNotice[] = [];
+    const hub = createHubFetch({ retries: 4, baseDelayMs: 5, maxDelayMs: 20, onRetry: (n) => notices.push(n) });
+    expect(await (await hub.fetch(`${url}/api/models/x?cursor=secret`)).text()).toBe("ok");
+    // backoff 5, 10, 20, 20 ms (capped); the 503's Retry-After: 0 replaces the first
+    expect(notices).toEqual([
+      { method: "GET", url: `${url}/api/models/x?cursor=secret`, status: 503, reason: "HTTP 503", attempt: 1, attempts: 5, delayMs: 0, remainingMs: 50 },
+      { method: "GET", url: `${url}/api/models/x?cursor=secret`, status: 502, reason: "HTTP 502", attempt: 2, attempts: 5, delayMs: 10, remainingMs: 50 },
+      { method: "GET", url: `${url}/api/models/x?cursor=secret`, status: 502, reason: "HTTP 502", attempt: 3, attempts: 5, delayMs: 20, remainingMs: 40 },
+    ]);
   });
 
   it("the signal aborts a request and a backoff wait", async () => {

@@ -11,7 +11,15 @@
  *   with the same headers, so a server could otherwise page the token to itself;
  * - cancellation through the build's AbortSignal (the library passes none on downloads);
  * - a record of the last failed response with the Hub's X-Error-Code / X-Error-Message headers,
- *   which the library's HubApiError does not keep and which tell a gated repo from a missing one.
+ *   which the library's HubApiError does not keep and which tell a gated repo from a missing one;
+ * - a notice before every backoff wait (`onRetry`): attempt n of m, the reason, the wait and when
+ *   the last attempt starts at the latest, which the callers print as a line.
+ *
+ * The retry loop is ours rather than p-retry's or async-retry's: both retry thrown errors, while here
+ * a 5xx is a response that must reach the library after the last attempt; neither lets an attempt set
+ * the next wait (a Retry-After could only be slept in p-retry's failure callback with its own backoff
+ * turned off, leaving it to count attempts) nor tells its wait before waiting it (the notice's ETA);
+ * async-retry's waits cannot be aborted. What they would add is the one-line backoff formula.
  */
 export interface HttpFailure {
   url: string;
@@ -56,11 +64,30 @@ export interface RetryPolicy {
   stallMinBytes?: number;
 }
 
+/** One failed attempt that will be retried: what a user is told while a request is retried. */
+export interface RetryNotice {
+  method: string;
+  url: string;
+  /** The HTTP status, when a response came. */
+  status?: number;
+  /** `HTTP 503`, or the network error's code (ECONNREFUSED, ENOTFOUND…). */
+  reason: string;
+  /** The attempt that failed (1 = the first request). */
+  attempt: number;
+  /** Attempts in all, the first included (retries + 1). */
+  attempts: number;
+  /** The wait before the next attempt (Retry-After when the server sent one). */
+  delayMs: number;
+  /** The longest the remaining retries can wait in all, this delay included: when the last attempt starts at the latest. */
+  remainingMs: number;
+}
+
 export interface HubFetchOptions extends RetryPolicy {
   /** The Hub's origin (scheme, host, port): the only one a request may carry Authorization to. */
   origin?: string;
   signal?: AbortSignal;
-  onRetry?: (info: { url: string; status?: number; reason: string; delayMs: number; attempt: number }) => void;
+  /** Told before each backoff wait, so a caller can say a request is being retried and for how long. */
+  onRetry?: (notice: RetryNotice) => void;
   /** Called with the final response of every request (after redirects and retries). */
   onResponse?: (info: HubResponseInfo) => void;
 }
@@ -123,6 +150,13 @@ export function createHubFetch(options: HubFetchOptions = {}): HubFetch {
   const maxDelayMs = options.maxDelayMs ?? 30_000;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
   let failure: HttpFailure | undefined;
+  const backoffMs = (attempt: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+  /** `attempt` is the 0-based index of the attempt that failed; `delayMs` is the wait chosen before the next. */
+  const notify = (method: string, url: string, attempt: number, delayMs: number, reason: string, status?: number) => {
+    let remainingMs = delayMs;
+    for (let later = attempt + 1; later < retries; later++) remainingMs += backoffMs(later);
+    options.onRetry?.({ method, url, status, reason, attempt: attempt + 1, attempts: retries + 1, delayMs, remainingMs });
+  };
 
   const followRedirects = async (url: string, init: RequestInit, headers: Headers, signal: AbortSignal | undefined) => {
     let method = (init.method ?? "GET").toUpperCase();
@@ -161,8 +195,8 @@ export function createHubFetch(options: HubFetchOptions = {}): HubFetch {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
         const code = cause?.code ?? cause?.message ?? ((error as Error).message || "network error");
         if (canRetry && IDEMPOTENT.has(method) && attempt < retries) {
-          const delayMs = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
-          options.onRetry?.({ url, reason: code, delayMs, attempt: attempt + 1 });
+          const delayMs = backoffMs(attempt);
+          notify(method, url, attempt, delayMs, code);
           await sleep(delayMs, signal);
           continue;
         }
@@ -176,10 +210,10 @@ export function createHubFetch(options: HubFetchOptions = {}): HubFetch {
         canRetry &&
         (IDEMPOTENT.has(method) || response.status === 429 || response.status === 503)
       ) {
-        const delayMs = retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+        const delayMs = retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : backoffMs(attempt);
         if (delayMs <= maxRetryAfterMs) {
           await response.body?.cancel();
-          options.onRetry?.({ url, status: response.status, reason: `HTTP ${response.status}`, delayMs, attempt: attempt + 1 });
+          notify(method, url, attempt, delayMs, `HTTP ${response.status}`, response.status);
           await sleep(delayMs, signal);
           continue;
         }

@@ -19,7 +19,9 @@ import { EnvironmentError, OssPrepError } from "../errors.js";
 import { ContentDigester, digestFile } from "./contentDigests.js";
 import { createHubFetch, type HubResponseInfo, type RetryPolicy } from "./createHubFetch.js";
 import { explainHubError, type HubErrorContext } from "./explainHubError.js";
+import { formatRetryNotice } from "./formatRetryNotice.js";
 import type { ExpectedContent } from "./verifyBlob.js";
+import { formatSeconds } from "../util/format.js";
 
 export interface BlobProgress {
   /** Bytes received from the network (negative when received bytes are thrown away). */
@@ -108,7 +110,13 @@ export async function downloadBlob(params: {
     try {
       if (offset < expected.size) {
         let response: HubResponseInfo | undefined; // the last response, to check what a Range request got
-        const session = createHubFetch({ ...params.retry, signal, origin: new URL(params.endpoint).origin, onResponse: (r) => (response = r) });
+        const session = createHubFetch({
+          ...params.retry,
+          signal,
+          origin: new URL(params.endpoint).origin,
+          onResponse: (r) => (response = r),
+          onRetry: (notice) => params.onWarning?.(formatRetryNotice(notice)),
+        });
         let blob: Blob | null;
         try {
           // Resolve once (size check, redirect target); later attempts reuse it and go straight to the bytes.
@@ -198,9 +206,12 @@ export async function downloadBlob(params: {
               { cause: error },
             );
           }
-          params.onWarning?.(`${params.path}: connection lost after ${written} of ${expected.size} bytes (${(error as Error)?.message ?? error}); resuming`);
+          const waitMs = Math.min(30_000, baseDelayMs * 2 ** (failuresWithoutProgress - 1));
+          params.onWarning?.(
+            `${params.path}: connection lost after ${written} of ${expected.size} bytes (${(error as Error)?.message ?? error}); resuming in ${formatSeconds(waitMs / 1000)} (retry ${failuresWithoutProgress} of ${retries} without progress)`,
+          );
           await handle.sync();
-          await sleep(Math.min(30_000, baseDelayMs * 2 ** (failuresWithoutProgress - 1)), signal);
+          await sleep(waitMs, signal);
           continue;
         }
         clearInterval(watchdog);
@@ -213,9 +224,12 @@ export async function downloadBlob(params: {
                 `${params.repo}: downloading ${params.path} stalls (under ${stallMinBytes} bytes in ${stallMs / 1000} s, ${failuresWithoutProgress} times); ${written} of ${expected.size} bytes are kept in ${incompletePath} and the next run resumes from there`,
               );
             }
-            params.onWarning?.(`${params.path}: no progress for ${stallMs / 1000} s after ${written} of ${expected.size} bytes; resuming`);
+            const waitMs = Math.min(30_000, baseDelayMs * 2 ** (failuresWithoutProgress - 1));
+            params.onWarning?.(
+              `${params.path}: no progress for ${stallMs / 1000} s after ${written} of ${expected.size} bytes; resuming in ${formatSeconds(waitMs / 1000)} (retry ${failuresWithoutProgress} of ${retries})`,
+            );
             await handle.sync();
-            await sleep(Math.min(30_000, baseDelayMs * 2 ** (failuresWithoutProgress - 1)), signal);
+            await sleep(waitMs, signal);
             continue;
           }
           // A body that ended early without an error (no Content-Length): resume like a drop.

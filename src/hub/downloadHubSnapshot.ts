@@ -17,11 +17,12 @@ import { mkdir, readlink, rm, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { EnvironmentError, OssPrepError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { acquireBlobLock } from "./acquireBlobLock.js";
+import { acquireBlobLock, BLOB_LOCK_STALE_MS } from "./acquireBlobLock.js";
 import { createHubFetch, type RetryPolicy } from "./createHubFetch.js";
 import { downloadBlob } from "./downloadBlob.js";
 import { ensureFreeDiskSpace } from "../util/ensureFreeDiskSpace.js";
 import { explainHubError, type HubErrorContext } from "./explainHubError.js";
+import { formatRetryNotice } from "./formatRetryNotice.js";
 import { linkSnapshotFile } from "./linkSnapshotFile.js";
 import { matchAllowPatterns } from "./matchAllowPatterns.js";
 import { readCachedSnapshot } from "./readCachedSnapshot.js";
@@ -80,7 +81,8 @@ export async function downloadHubSnapshot(params: DownloadHubSnapshotParams): Pr
   const hub = await import("@huggingface/hub");
   const layout = repoCacheLayout(env.cacheDir, repo);
   const context: HubErrorContext = { repo, endpoint: env.endpoint, revision, tokenSource: env.tokenSource, operation: "download" };
-  const meta = createHubFetch({ ...params.retry, signal, origin: new URL(env.endpoint).origin });
+  // every retry is a line (through onWarning, which the CLI and the build print by default)
+  const meta = createHubFetch({ ...params.retry, signal, origin: new URL(env.endpoint).origin, onRetry: (notice) => warn(formatRetryNotice(notice)) });
   const credentials = { hubUrl: env.endpoint, accessToken: env.accessToken, fetch: meta.fetch };
 
   let commit: string;
@@ -184,7 +186,15 @@ export async function downloadHubSnapshot(params: DownloadHubSnapshotParams): Pr
         release = await acquireBlobLock({
           lockPath: layout.lock(job.etag),
           signal: poolSignal,
-          onWait: (holder) => warn(`${job.path}: another oss-prep process (${holder}) is downloading it; waiting for it`),
+          onWait: () =>
+            warn(
+              `${job.path}: another oss-prep process is downloading it (lock ${relative(env.cacheDir, layout.lock(job.etag))}); waiting for it — a lock not refreshed for ${BLOB_LOCK_STALE_MS / 1000} s is taken over`,
+            ),
+          // another process may now write the same .incomplete file: stop rather than interleave bytes
+          onCompromised: (error) => {
+            firstError ??= new EnvironmentError(`${job.path}: lost the download lock ${layout.lock(job.etag)} (${error.message}); run again`, { cause: error });
+            stop.abort(new DOMException("the download lock was lost", "AbortError"));
+          },
         });
         // That process may have finished it meanwhile.
         if (await stat(layout.blob(job.etag)).then(() => true, () => false)) {

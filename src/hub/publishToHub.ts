@@ -14,6 +14,7 @@ import { EnvironmentError, OssPrepError, UsageError } from "../errors.js";
 import { ContentDigester, digestFile } from "./contentDigests.js";
 import { createHubFetch, type RetryPolicy } from "./createHubFetch.js";
 import { explainHubError, type HubErrorContext } from "./explainHubError.js";
+import { formatRetryNotice } from "./formatRetryNotice.js";
 import type { HubEnvironment } from "./resolveHubEnvironment.js";
 
 export interface PublishFile {
@@ -175,7 +176,12 @@ export async function publishToHub(params: {
 
   // 2. What the repository has (main branch).
   const hub = await import("@huggingface/hub");
-  const session = createHubFetch({ ...params.retry, signal, origin: new URL(env.endpoint).origin });
+  const session = createHubFetch({
+    ...params.retry,
+    signal,
+    origin: new URL(env.endpoint).origin,
+    onRetry: (notice) => params.onWarning?.(formatRetryNotice(notice)),
+  });
   const credentials = { hubUrl: env.endpoint, accessToken: env.accessToken, fetch: session.fetch };
   const remote = new Map<string, { oid: string; lfsOid?: string }>();
   let exists = true;

@@ -5,7 +5,8 @@
  *   <cache>/models--org--name/blobs/<etag>.incomplete    a download in progress (resumable)
  *   <cache>/models--org--name/snapshots/<commit>/<path>  relative symlink to ../../blobs/<etag>
  *   <cache>/models--org--name/refs/<revision>            the commit sha a branch or tag resolved to
- *   <cache>/.locks/models--org--name/                    lock files (huggingface_hub's `<etag>.lock`, oss-prep's `<etag>.oss-prep.lock`)
+ *   <cache>/.locks/models--org--name/                    locks: huggingface_hub's `<etag>.lock` files, oss-prep's `<etag>.oss-prep.lockdir`
+ *                                                         directories (proper-lockfile; oss-prep before it left `<etag>.oss-prep.lock` files)
  */
 import { join } from "node:path";
 
@@ -30,7 +31,7 @@ export function repoCacheLayout(cacheDir: string, repo: string): RepoCacheLayout
     incomplete: (etag) => join(blobsDir, `${etag}.incomplete`),
     snapshotDir: (commit) => join(root, "snapshots", commit),
     ref: (revision) => join(root, "refs", revision),
-    lock: (etag) => join(cacheDir, ".locks", folder, `${etag}.oss-prep.lock`),
+    lock: (etag) => join(cacheDir, ".locks", folder, `${etag}.oss-prep.lockdir`),
   };
 }
 

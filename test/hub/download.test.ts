@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { downloadHubSnapshot } from "../../src/hub/downloadHubSnapshot.js";
@@ -334,8 +334,14 @@ describe("download: errors explain what to do", () => {
         { route: "cdn", file: SHARD1, fault: { kind: "status", status: 502 }, times: 1 },
       ],
     });
-    await download(hub, freshCache()).promise;
+    const { promise, warnings } = download(hub, freshCache());
+    await promise;
     expect(hub.requests.filter((r) => r.route === "tree").slice(0, 3).map((r) => r.status)).toEqual([503, 503, 200]);
+    // each retry is a line (item 5 of issue 17): the listing's two, the CDN's one
+    const retries = warnings.filter((w) => / \(attempt \d of \d\); retrying in /.test(w));
+    expect(retries).toHaveLength(3);
+    expect(retries[0]).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/api\/models\/openai\/gpt-oss-20b\/tree\/[0-9a-f]{40}: HTTP 503 \(attempt 1 of \d\); retrying in \d+\.\d s, last attempt within \d+\.\d s$/);
+    expect(retries.join("\n")).toMatch(/HTTP 502 \(attempt 1 of \d\)/);
 
     hub.addFault({ route: "cdn", file: SHARD0, fault: { kind: "status", status: 500 }, times: 100 });
     await expect(download(hub, freshCache()).promise).rejects.toThrow(/answered 500 for openai\/gpt-oss-20b@[0-9a-f]{40}: model-00000-of-00002.safetensors after 4 attempts/);
@@ -405,21 +411,30 @@ describe("download: concurrent processes and an unreachable Hub", () => {
     const [first, second] = await Promise.all([a.promise, b.promise]);
     expect(second.files).toEqual(first.files);
     for (const shard of [SHARD0, SHARD1]) expect(hub.contentBytes(shard)).toBe((fixture.files[shard] as Uint8Array).length);
-    expect([...a.warnings, ...b.warnings].join("\n")).toMatch(/is downloading it; waiting for it/);
+    expect([...a.warnings, ...b.warnings].join("\n")).toMatch(/another oss-prep process is downloading it \(lock \.locks\/models--openai--gpt-oss-20b\/[0-9a-f]{64}\.oss-prep\.lockdir\); waiting for it/);
     expect(readdirSync(join(cacheDir, ".locks", "models--openai--gpt-oss-20b"))).toEqual([]);
   });
 
-  it("takes over a lock left by a killed process", async () => {
+  it("takes over a lock left by a killed process (not refreshed within the stale window); ignores an older oss-prep's lock file", async () => {
     const hub = await serve([gptOssLikeRepo()]);
     const cacheDir = freshCache();
-    const { spawnSync } = await import("node:child_process");
-    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!; // exited: its pid is free
     const locks = join(cacheDir, ".locks", "models--openai--gpt-oss-20b");
-    await mkdir(locks, { recursive: true });
     const shard0 = sha256(gptOssLikeRepo().files[SHARD0] as Uint8Array);
-    await writeFile(join(locks, `${shard0}.oss-prep.lock`), `${dead}@${(await import("node:os")).hostname()}`);
-    const snapshot = await download(hub, cacheDir).promise;
+    const shard1 = sha256(gptOssLikeRepo().files[SHARD1] as Uint8Array);
+    // a SIGKILLed holder stops refreshing its lock: its mtime is older than the stale window
+    await mkdir(join(locks, `${shard0}.oss-prep.lockdir`), { recursive: true });
+    const past = new Date(Date.now() - 60_000);
+    await utimes(join(locks, `${shard0}.oss-prep.lockdir`), past, past);
+    // the pid file an oss-prep before proper-lockfile left behind
+    await writeFile(join(locks, `${shard1}.oss-prep.lock`), "12345@elsewhere");
+    const t0 = performance.now();
+    const { promise, warnings } = download(hub, cacheDir);
+    const snapshot = await promise;
     expect(snapshot.files.find((f) => f.path === SHARD0)!.sha256).toBe(shard0);
+    expect(snapshot.files.find((f) => f.path === SHARD1)!.sha256).toBe(shard1);
+    expect(warnings.join("\n")).not.toMatch(/waiting for it/);
+    expect(performance.now() - t0).toBeLessThan(9_000); // taken over at once, not after another stale window
+    expect(readdirSync(locks).sort()).toEqual([`${shard1}.oss-prep.lock`]);
   });
 
   it("when the Hub cannot be reached, uses a complete cached snapshot and says so; without one, says it cannot reach it", async () => {

@@ -126,6 +126,19 @@ describe("oss-prep download", () => {
   });
 });
 
+describe("oss-prep download: retries", () => {
+  it("every retry of a Hub request is a line on stderr by default (attempt n of m, reason, wait, last attempt's ETA), without --verbose", async () => {
+    hub.addFault({ route: "model-info", fault: { kind: "status", status: 503 }, times: 2 });
+    const result = await runCli(["download", "gpt-oss-20b"], { env: env({ HF_HUB_CACHE: join(scratch.path, "retry-cache") }) });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.split("\n").filter((line) => line.includes("(attempt "));
+    expect(lines).toEqual([
+      expect.stringMatching(/warning: GET http:\/\/127\.0\.0\.1:\d+\/api\/models\/openai\/gpt-oss-20b\S*: HTTP 503 \(attempt 1 of 6\); retrying in 1\.0 s, last attempt within 31\.0 s$/),
+      expect.stringMatching(/warning: GET http:\/\/127\.0\.0\.1:\d+\/api\/models\/openai\/gpt-oss-20b\S*: HTTP 503 \(attempt 2 of 6\); retrying in 2\.0 s, last attempt within 30\.0 s$/),
+    ]);
+  });
+});
+
 describe("oss-prep download: interrupted and resumed", () => {
   it("SIGINT mid-file exits 130 keeping the partial file; the next run fetches only the rest", async () => {
     const shard = "model-00000-of-00001.safetensors";
