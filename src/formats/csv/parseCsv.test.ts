@@ -10,6 +10,13 @@ describe("parseCsv", () => {
     expect(fields("a,b\nc,d\n")).toEqual([["a", "b"], ["c", "d"]]);
     expect(fields("a,b\r\nc,d")).toEqual([["a", "b"], ["c", "d"]]);
     expect(fields(",x,\n")).toEqual([["", "x", ""]]);
+    // mixed in one file, and a lone CR, as Python's csv module reads them
+    expect(parse("a,b\r\nc,d\ne,f\rg\n").map((r) => [r.fields, r.line])).toEqual([
+      [["a", "b"], 1],
+      [["c", "d"], 2],
+      [["e", "f"], 3],
+      [["g"], 4],
+    ]);
   });
 
   it("reads quoted fields with commas, line breaks and doubled quotes, and reports where records start", () => {
@@ -27,7 +34,8 @@ describe("parseCsv", () => {
 
   it("rejects malformed quoting naming the file and the line", () => {
     expect(() => parse('a,b\nc,d"e\n')).toThrow(/t\.csv: line 2: quote inside an unquoted field/);
-    expect(() => parse('a\n"open,\nmore\n')).toThrow(/t\.csv: line 2: quoted field is never closed/);
+    // where the quote opened, not where the file ends
+    expect(() => parse('a\n"open,\nmore\nand more\n')).toThrow(/t\.csv: line 2: quoted field is never closed/);
     expect(() => parse('"x"y,z\n')).toThrow(/t\.csv: line 1: unexpected "y" after a closing quote/);
     expect(() => parse('"x"y')).toThrow(InvalidInputError);
   });

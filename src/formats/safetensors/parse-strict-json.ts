@@ -11,6 +11,10 @@
  *   double) instead of a multi-megabyte BigInt, which callers reject as "not a safe integer" anyway;
  * - limits nesting depth, so hostile input cannot exhaust the stack;
  * - throws only `JsonSyntaxError` (with the character position).
+ *
+ * The lossless JSON libraries do not do this either (docs/architecture.md, "Our code or a library"):
+ * lossless-json and json-bigint keep integers exact but return plain objects, so integer-like keys
+ * still move first, and lossless-json accepts a duplicate key whose value is the same.
  */
 export type JsonValue = null | boolean | string | number | bigint | JsonValue[] | JsonObject;
 export type JsonObject = Map<string, JsonValue>;
