@@ -14,7 +14,9 @@ xz -T2 -6 -c "$(readlink -f "$(command -v node)")" > "$C/node.xz"
 
 NM=$C/node_modules
 mkdir -p "$NM/@koromix/koffi-linux-x64" "$NM/onnxruntime-node/bin/napi-v6/linux/x64"
+# every runtime dependency the CLI can load on these paths (the ZIP reader, glob and lock libraries too)
 cp -r node_modules/commander node_modules/yaml node_modules/koffi node_modules/onnxruntime-common "$NM/"
+for dep in adm-zip picomatch proper-lockfile graceful-fs retry signal-exit; do [ -d "node_modules/$dep" ] && cp -r "node_modules/$dep" "$NM/"; done
 cp node_modules/@koromix/koffi-linux-x64/package.json node_modules/@koromix/koffi-linux-x64/index.js "$NM/@koromix/koffi-linux-x64/"
 cp -r node_modules/@koromix/koffi-linux-x64/linux_x64 "$NM/@koromix/koffi-linux-x64/"
 O=node_modules/onnxruntime-node
