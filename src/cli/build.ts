@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { defineParams } from "../pipeline/paramSchema.js";
 import { addSchemaOptions } from "./addSchemaOptions.js";
 import { action, interruptSignal, printJson, resolveWorkDir } from "./common.js";
+import { fitCliOptions } from "./fit.js";
 import { readSchemaOptions } from "./readSchemaOptions.js";
 
 /**
@@ -10,7 +11,13 @@ import { readSchemaOptions } from "./readSchemaOptions.js";
  */
 export const buildCliOptions = defineParams({
   options: {
-    variant: { kind: "string", only: "cli", required: true, arg: "name", help: "variant to build (see `oss-prep list`), or a pipeline .yaml file" },
+    variant: { kind: "string", only: "cli", arg: "name", help: "variant to build (see `oss-prep list`), or a pipeline .yaml file (or --fit)" },
+    fit: { kind: "string", only: "cli", arg: "gpus", help: "build what `oss-prep fit --gpus <gpus>` picks (with --ctx, --parallel, --ram, --prefer) instead of a --variant" },
+    // the fit request, declared once with `oss-prep fit`
+    ctx: { ...fitCliOptions.options.ctx, help: "with --fit: tokens of context each sequence can use" },
+    parallel: { ...fitCliOptions.options.parallel, help: "with --fit: parallel sequences" },
+    ram: { ...fitCliOptions.options.ram, help: "with --fit: host RAM for experts kept on the CPU" },
+    prefer: { ...fitCliOptions.options.prefer, help: "with --fit: rank by quality (default) or decode speed" },
     model: { kind: "string", only: "cli", default: "gpt-oss-20b", arg: "name|dir", help: "model: a known name (gpt-oss-20b, demo) or a local checkpoint directory" },
     out: { kind: "string", short: "-o", only: "cli", arg: "dir", help: "directory for the artifacts and manifest.json (default: <work dir>/builds/<model>-<variant>)" },
     only: { kind: "list", only: "cli", arg: "stage", help: "run only these stages (ids or names); others are taken from the cache" },
@@ -36,10 +43,27 @@ export function buildCommand(): Command {
       const { runBuild } = await import("../pipeline/runBuild.js");
       const { resolve } = await import("node:path");
       const { STAGES } = await import("../stages/index.js");
-      const pipeline = await resolvePipeline(opts.variant, STAGES);
+      const { UsageError } = await import("../errors.js");
+      if ((opts.variant === undefined) === (opts.fit === undefined)) throw new UsageError("give --variant <name> or --fit <gpus> (e.g. --fit 1x12GB)");
+      const workDir = resolveWorkDir(opts.workDir);
+      let fitRecord: import("../pipeline/manifest.js").BuildFitRecord | undefined;
+      let variant = opts.variant ?? "";
+      if (opts.fit !== undefined) {
+        const { pipelineForFit } = await import("../plan/pipelineForFit.js");
+        const fitted = await pipelineForFit({
+          model: opts.model,
+          gpuSpec: opts.fit,
+          request: { ctx: opts.ctx, parallel: opts.parallel, ramMiB: opts.ram as number | undefined, prefer: opts.prefer as "quality" | "speed" },
+          workDir,
+        });
+        variant = fitted.pipelineFile;
+        fitRecord = fitted.record;
+        const { logInfo } = await import("../util/log.js");
+        logInfo(`fit ${opts.fit}: ${fitted.record.choice}\n  why: ${fitted.record.reason}\n  run: ${fitted.record.commandLine}`);
+      }
+      const pipeline = await resolvePipeline(variant, STAGES);
       // command-line values for stage parameters, validated by the stage like the pipeline file's
       const override = async (stageNames: string | string[], flag: string, values: Record<string, unknown>) => {
-        const { UsageError } = await import("../errors.js");
         const names = ([] as string[]).concat(stageNames);
         const targets = pipeline.stages.filter((s) => names.includes(s.definition.name));
         if (targets.length === 0) throw new UsageError(`${flag}: variant ${pipeline.name} has no ${names.join(" or ")} stage`);
@@ -64,7 +88,8 @@ export function buildCommand(): Command {
       const result = await runBuild({
         pipeline,
         model,
-        workDir: resolveWorkDir(opts.workDir),
+        workDir,
+        fit: fitRecord,
         outDir: opts.out ? resolve(opts.out) : undefined,
         only: opts.only,
         force: opts.force,

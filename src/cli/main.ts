@@ -22,6 +22,7 @@ import { publishCommand } from "./publish.js";
 import { pruneCommand } from "./prune.js";
 import { vramCommand } from "./vram.js";
 import { planCommand } from "./plan.js";
+import { fitCommand } from "./fit.js";
 import { awqCommand } from "./awq.js";
 
 export function createProgram(): Command {
@@ -36,7 +37,7 @@ export function createProgram(): Command {
       const opts = cmd.optsWithGlobals() as { verbose?: boolean; quiet?: boolean };
       setLogOptions({ verbose: opts.verbose, quiet: opts.quiet });
     });
-  for (const command of [buildCommand(), convertCommand(), quantizeCommand(), inspectCommand(), listCommand(), synthCommand(), downloadCommand(), publishCommand(), evalCommand(), vramCommand(), planCommand(), pruneCommand(), awqCommand()]) program.addCommand(command);
+  for (const command of [buildCommand(), convertCommand(), quantizeCommand(), inspectCommand(), listCommand(), synthCommand(), downloadCommand(), publishCommand(), evalCommand(), vramCommand(), planCommand(), fitCommand(), pruneCommand(), awqCommand()]) program.addCommand(command);
   program.exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const sub of program.commands) sub.exitOverride();

@@ -48,8 +48,29 @@ export interface BuildManifest {
   stages: ManifestStage[];
   /** Optional stages that could not run on this machine, and why (no GPU, offline, no repository). */
   skipped?: Array<{ id: string; reason: string }>;
+  /** `build --fit`: what was asked, what `fit` chose and the llama.cpp command line that realises it. */
+  fit?: BuildFitRecord;
   tools: ToolVersions;
   warnings: string[];
+}
+
+export interface BuildFitRecord {
+  request: { gpus: string; ctx: number; parallel: number; ramMiB?: number; prefer: string };
+  /** The chosen variant in words. */
+  choice: string;
+  quantType: string;
+  experts: string;
+  nExperts: number;
+  kvCacheType: string;
+  /** llama.cpp's --n-cpu-moe. */
+  cpuMoeLayers: number;
+  /** llama-server's command line, the model file named. */
+  commandLine: string;
+  /** What the planner expects: per GPU and in host memory (MiB). */
+  plannedGpuMiB: number[];
+  plannedHostMiB: number;
+  /** Why this one: the planner's and the quality table's reasons. */
+  reason: string;
 }
 
 export interface ToolVersions {

@@ -14,7 +14,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { logWarn } from "../util/log.js";
 import { machineThreads } from "../util/threads.js";
 import { DigestCache, describeArtifact } from "./artifacts.js";
-import { type BuildManifest, type ManifestArtifact, type ManifestStage, toolVersions } from "./manifest.js";
+import { type BuildFitRecord, type BuildManifest, type ManifestArtifact, type ManifestStage, toolVersions } from "./manifest.js";
 import type { ModelSpec } from "./modelSpec.js";
 import type { PipelineSpec, PipelineStage } from "./pipelineSpec.js";
 import { defaultStepRunner, type StepRunner } from "./progress.js";
@@ -23,6 +23,8 @@ import { isProcessAlive } from "../util/isProcessAlive.js";
 
 export interface BuildOptions {
   pipeline: PipelineSpec;
+  /** `build --fit`: recorded in the manifest. */
+  fit?: BuildFitRecord;
   model: ModelSpec;
   workDir: string;
   /** Where artifacts and manifest.json go; default `<workDir>/builds/<model>-<variant>`. */
@@ -351,6 +353,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     createdAt: new Date().toISOString(),
     stages: exported,
     skipped: [...skipped].map(([id, reason]) => ({ id, reason })),
+    ...(options.fit && { fit: options.fit }),
     tools: toolVersions(),
     warnings,
   };

@@ -86,6 +86,7 @@ export async function readBuildForPublish(params: { buildDir: string; repo: stri
     manifestPublished: true,
     endpoint: params.endpoint,
     skipped: manifest.skipped,
+    fit: manifest.fit,
   });
   return {
     manifest,

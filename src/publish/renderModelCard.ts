@@ -7,7 +7,7 @@
  * same bytes (and therefore nothing).
  */
 import { stringify } from "yaml";
-import type { ManifestStage, ToolVersions } from "../pipeline/manifest.js";
+import type { BuildFitRecord, ManifestStage, ToolVersions } from "../pipeline/manifest.js";
 import { formatBytes, formatSeconds } from "../util/format.js";
 
 export interface ModelCardInput {
@@ -26,6 +26,8 @@ export interface ModelCardInput {
   endpoint?: string;
   /** Optional stages the build skipped, with the reason (no GPU, offline…). */
   skipped?: Array<{ id: string; reason: string }>;
+  /** `build --fit`: the request, the choice and its llama.cpp command line. */
+  fit?: BuildFitRecord;
 }
 
 const DEFAULT_BASE_MODEL = "openai/gpt-oss-20b";
@@ -171,6 +173,29 @@ export function renderModelCard(input: ModelCardInput): string {
   );
   if (pruned && !synthetic) lines.push("`base_model_relation` is left out: pruning removes experts and heads, which is none of the Hub's relations (adapter, merge, quantized, finetune).", "");
 
+  if (input.fit) {
+    const f = input.fit;
+    const ram = f.request.ramMiB !== undefined ? `, ${formatBytes(f.request.ramMiB * 1024 * 1024)} of host RAM` : "";
+    lines.push(
+      "## Chosen to fit",
+      "",
+      `\`oss-prep build --fit ${f.request.gpus}\`: the best variant (by ${f.request.prefer}) for ${f.request.gpus}${ram}, ${f.request.ctx.toLocaleString("en-US")} tokens of context × ${f.request.parallel} sequence${f.request.parallel > 1 ? "s" : ""}: ${f.choice}.`,
+      "",
+      ...table(
+        ["planned", "MiB"],
+        [...f.plannedGpuMiB.map((m, i) => [`GPU ${i}`, m]), ["host RAM", f.plannedHostMiB]],
+      ),
+      "",
+      `Why: ${redactPath(f.reason)}.`,
+      "",
+      "Serve it exactly as planned:",
+      "",
+      "```sh",
+      f.commandLine.replace(/-m \S+/, `--hf-repo ${input.repo} --hf-file ${primary}`),
+      "```",
+      "",
+    );
+  }
   lines.push("## Variant", "");
   if (input.variantDescription) lines.push(input.variantDescription, "");
   lines.push(...table(["file", "size", "sha256"], input.files.map((f) => [`\`${f.path}\``, `${formatBytes(f.size)} (${f.size} bytes)`, `\`${f.sha256}\``])), "");
