@@ -42,6 +42,8 @@ export interface FitCandidate {
   fits: boolean;
   /** GPU memory missing (sum over GPUs) and host memory missing (against ramMiB), MiB; 0 when it fits. */
   shortfall: { gpuMiB: number; hostMiB: number };
+  /** llama.cpp's --tensor-split when the default split does not fit (two GPUs). */
+  tensorSplit?: number[];
   /** llama-server's command line that realises the placement (model path left as a placeholder). */
   commandLine: string;
   /** Why it ranks where it does, in words. */
@@ -79,19 +81,36 @@ export function fitVariants(params: { model: ModelShapes; request: FitRequest })
         let last: FitCandidate | undefined;
         // the fewest layers' experts on the CPU that fit: more only costs speed
         for (let n = 0; n <= hp.nLayers; n++) {
-          considered++;
-          const plan = planVram({
-            model: inputs.model,
-            tensors,
-            gpus: request.gpus,
-            ctx: request.ctx * request.parallel,
-            parallel: request.parallel,
-            kvUnified: true,
-            cpuMoeLayers: n,
-            cacheTypeK: kvCacheType,
-            cacheTypeV: kvCacheType,
-            runtimeOverheadMiB: request.runtimeOverheadMiB,
-          });
+          const planAt = (tensorSplit?: number[]) => {
+            considered++;
+            return planVram({
+              model: inputs.model,
+              tensors,
+              gpus: request.gpus,
+              ctx: request.ctx * request.parallel,
+              parallel: request.parallel,
+              kvUnified: true,
+              cpuMoeLayers: n,
+              cacheTypeK: kvCacheType,
+              cacheTypeV: kvCacheType,
+              runtimeOverheadMiB: request.runtimeOverheadMiB,
+              tensorSplit,
+            });
+          };
+          let plan = planAt();
+          let tensorSplit: number[] | undefined;
+          // two GPUs: llama.cpp splits by layer count, so --n-cpu-moe empties the first GPU's layers first;
+          // -ts moves the boundary (k layers on GPU 0) to balance them — the least loaded fullest GPU wins
+          if (!plan.fits && request.gpus.length === 2) {
+            for (let k = 1; k <= hp.nLayers; k++) {
+              const split = [k, hp.nLayers + 1 - k];
+              const candidate = planAt(split);
+              if (candidate.fits && (!plan.fits || fullest(candidate) < fullest(plan))) {
+                plan = candidate;
+                tensorSplit = split;
+              }
+            }
+          }
           const gpuMiB = plan.gpus.reduce((s, g) => s + Math.max(0, -g.headroomMiB), 0);
           const hostMiB = request.ramMiB === undefined ? 0 : Math.max(0, plan.host.requiredMiB - request.ramMiB);
           const decode = estimateDecodeCost({ tensors, nExperts: keep, nExpertsUsed: hp.nExpertsUsed, cpuMoeLayers: n });
@@ -102,12 +121,13 @@ export function fitVariants(params: { model: ModelShapes; request: FitRequest })
             expertShare: share,
             kvCacheType,
             cpuMoeLayers: n,
+            ...(tensorSplit && { tensorSplit }),
             plan,
             decode,
             quality,
             fits: gpuMiB === 0 && hostMiB === 0,
             shortfall: { gpuMiB, hostMiB },
-            commandLine: commandLine({ ctx: request.ctx * request.parallel, parallel: request.parallel, cpuMoeLayers: n, kvCacheType, nGpus: request.gpus.length }),
+            commandLine: commandLine({ ctx: request.ctx * request.parallel, parallel: request.parallel, cpuMoeLayers: n, kvCacheType, tensorSplit }),
             reason: "",
           };
           // more experts on the CPU only adds host memory: once the host is short, it stays short
@@ -126,6 +146,9 @@ export function fitVariants(params: { model: ModelShapes; request: FitRequest })
 }
 
 const total = (s: { gpuMiB: number; hostMiB: number }) => s.gpuMiB + s.hostMiB;
+
+/** The fullest GPU's share of its capacity. */
+const fullest = (plan: VramPlan) => Math.max(...plan.gpus.map((g) => g.totalMiB / g.capacityMiB));
 
 
 function qualityOf(params: { quantType: QuantizeTypeName; experts: ExpertPolicy; share: number; kvCacheType: KvCacheTypeName }): FitCandidate["quality"] {
@@ -147,9 +170,10 @@ function bySpeedThenQuality(a: FitCandidate, b: FitCandidate): number {
 
 const gpuTotal = (c: FitCandidate) => c.plan.gpus.reduce((s, g) => s + g.totalMiB, 0);
 
-function commandLine(params: { ctx: number; parallel: number; cpuMoeLayers: number; kvCacheType: KvCacheTypeName; nGpus: number }): string {
+function commandLine(params: { ctx: number; parallel: number; cpuMoeLayers: number; kvCacheType: KvCacheTypeName; tensorSplit?: number[] }): string {
   const parts = ["llama-server", "-m", "<model.gguf>", "-ngl", "999"];
   if (params.cpuMoeLayers > 0) parts.push("--n-cpu-moe", String(params.cpuMoeLayers));
+  if (params.tensorSplit) parts.push("-ts", params.tensorSplit.join(","));
   parts.push("-c", String(params.ctx), "-np", String(params.parallel), "--kv-unified");
   // a quantized V cache needs flash attention
   if (params.kvCacheType !== "f16") parts.push("-ctk", params.kvCacheType, "-ctv", params.kvCacheType, "-fa", "on");

@@ -178,6 +178,11 @@ export interface PlanVramParams {
   kvUnified?: boolean;
   ubatch?: number;
   runtimeOverheadMiB?: number;
+  /**
+   * llama.cpp's --tensor-split (-ts): the share of layers each GPU gets, any scale. Default: free memory
+   * (capacity less the overhead), as llama.cpp splits without -ts.
+   */
+  tensorSplit?: readonly number[];
   /** llama.cpp's --n-cpu-moe N: the experts of layers 0…N − 1 stay in host memory (default 0; ≥ n_layer is --cpu-moe). */
   cpuMoeLayers?: number;
   /** --cache-type-k / --cache-type-v (default f16; a quantized V needs flash attention, which the plan assumes). */
@@ -234,7 +239,10 @@ export function planVram(params: PlanVramParams): VramPlan {
   if (nGpus === 0) throw new RangeError("planVram: no GPU");
 
   // placement (free memory ≈ capacity less the overhead, the same on identical cards)
-  const weights = gpus.map((g) => Math.max(1, g.memoryMiB - overheadMiB));
+  if (params.tensorSplit && (params.tensorSplit.length !== gpus.length || params.tensorSplit.some((w) => !(w >= 0)) || params.tensorSplit.every((w) => w === 0))) {
+    throw new RangeError(`planVram: tensorSplit needs one non-negative share per GPU (${gpus.length}), not all 0`);
+  }
+  const weights = params.tensorSplit ? [...params.tensorSplit] : gpus.map((g) => Math.max(1, g.memoryMiB - overheadMiB));
   const gpuOfLayer = (il: number) => layerGpu({ il, nLayers: model.nLayers, weights });
   // patterns for layers that do not exist match nothing, as in llama.cpp
   const cpuPatterns = cpuMoeOverridePatterns(Math.min(cpuMoeLayers, model.nLayers));
