@@ -30,3 +30,35 @@ describe("formatProgress", () => {
     expect(clock(pass(1))).toBe(2);
   });
 });
+
+describe("ListrStepRunner: warnings during a step", () => {
+  it("go to the live display while the step runs, then once to stderr; afterwards logWarn writes to stderr again", async () => {
+    const { ListrStepRunner } = await import("./progress.js");
+    const { logWarn } = await import("../util/log.js");
+    const written: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    const spy = (chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    };
+    process.stderr.write = spy as typeof process.stderr.write;
+    try {
+      await new ListrStepRunner().run([
+        {
+          title: "download",
+          run: async (report) => {
+            report({ done: 1, total: 4, unit: "files" });
+            logWarn("GET /x: HTTP 503 (attempt 1 of 6); retrying in 1.0 s");
+            // nothing reached stderr while the step ran
+            expect(written.join("")).not.toContain("HTTP 503");
+          },
+        },
+      ]);
+      expect(written.filter((w) => w.includes("warning: GET /x: HTTP 503"))).toHaveLength(1);
+      logWarn("after");
+      expect(written.at(-1)).toMatch(/warning: after\n$/);
+    } finally {
+      process.stderr.write = original;
+    }
+  });
+});

@@ -3,7 +3,7 @@
  * The engine hands over a list of steps; the runner drives them in order.
  */
 import { formatBytes, formatSeconds } from "../util/format.js";
-import { logInfo } from "../util/log.js";
+import { logInfo, setWarningSink } from "../util/log.js";
 import type { ProgressUpdate } from "./types.js";
 
 export interface ProgressStep {
@@ -96,26 +96,50 @@ export class PlainStepRunner implements StepRunner {
 export class ListrStepRunner implements StepRunner {
   async run(steps: ProgressStep[]): Promise<void> {
     const { Listr } = await import("listr2");
+    const warnings: string[] = [];
     const list = new Listr(
       steps.map((step) => ({
         title: step.title,
+        // room for the progress line and the last warnings under it
+        rendererOptions: { outputBar: 4 },
         task: async (_ctx: unknown, task: { output: string; title: string }) => {
           const started = performance.now();
           const clock = createPassClock();
           let last = 0;
-          const suffix = await step.run((update) => {
-            const now = performance.now();
-            const elapsed = clock(update);
-            if (now - last < 200) return;
-            last = now;
-            task.output = formatProgress(update, elapsed);
+          let progress = "";
+          // warnings show under the progress line as they happen (the last three), and all of them
+          // again on stderr once the list is done, so none is lost when the live display clears
+          const recent: string[] = [];
+          const draw = () => {
+            task.output = [progress, ...recent.slice(-3)].filter(Boolean).join("\n");
+          };
+          setWarningSink((line) => {
+            recent.push(line);
+            warnings.push(line);
+            draw();
           });
-          task.title = `${step.title}${suffix ? ` (${suffix})` : ""} — ${formatSeconds((performance.now() - started) / 1000)}`;
+          try {
+            const suffix = await step.run((update) => {
+              const now = performance.now();
+              const elapsed = clock(update);
+              if (now - last < 200) return;
+              last = now;
+              progress = formatProgress(update, elapsed);
+              draw();
+            });
+            task.title = `${step.title}${suffix ? ` (${suffix})` : ""} — ${formatSeconds((performance.now() - started) / 1000)}`;
+          } finally {
+            setWarningSink(undefined);
+          }
         },
       })),
       { concurrent: false, exitOnError: true, rendererOptions: { collapseErrors: false } },
     );
-    await list.run();
+    try {
+      await list.run();
+    } finally {
+      for (const line of warnings) process.stderr.write(`${line}\n`);
+    }
   }
 }
 

@@ -4,6 +4,16 @@
  */
 let verbose = false;
 let quiet = false;
+/** While a live task list owns the terminal, warnings go to it instead of stderr (see setWarningSink). */
+let warningSink: ((line: string) => void) | undefined;
+
+/**
+ * Route warnings (a Hub retry, a fallback) into a live display while it draws the terminal, so they are
+ * seen when they happen rather than when the step ends; undefined restores stderr.
+ */
+export function setWarningSink(sink: ((line: string) => void) | undefined): void {
+  warningSink = sink;
+}
 
 export function setLogOptions(options: { verbose?: boolean; quiet?: boolean }): void {
   verbose = options.verbose ?? verbose;
@@ -23,7 +33,8 @@ export function logInfo(message: string): void {
 }
 
 export function logWarn(message: string): void {
-  process.stderr.write(`${stamp()}warning: ${message}\n`);
+  if (warningSink) warningSink(`warning: ${message}`);
+  else process.stderr.write(`${stamp()}warning: ${message}\n`);
 }
 
 export function logDebug(message: string): void {
