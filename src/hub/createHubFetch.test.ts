@@ -104,6 +104,14 @@ describe("createHubFetch", () => {
     expect(hub.lastFailure()).toMatchObject({ status: 0, networkError: "ECONNREFUSED", attempts: 2 });
   });
 
+  it("a host name that does not resolve is not retried: one attempt, no wait (no network, or a wrong HF_ENDPOINT)", async () => {
+    const notices: unknown[] = [];
+    const hub = createHubFetch({ baseDelayMs: 1000, onRetry: (n) => notices.push(n) });
+    await expect(hub.fetch("http://oss-prep-test.invalid/api/models/x")).rejects.toThrow();
+    expect(hub.lastFailure()).toMatchObject({ status: 0, networkError: "ENOTFOUND", attempts: 1 });
+    expect(notices).toEqual([]);
+  });
+
   it("tells every retry before waiting: attempt n of m, the reason, the wait, and when the last attempt starts at the latest", async () => {
     let calls = 0;
     const url = await serve((_req, res) => {

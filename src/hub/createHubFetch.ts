@@ -194,7 +194,9 @@ export function createHubFetch(options: HubFetchOptions = {}): HubFetch {
         if (signal?.aborted) throw error;
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
         const code = cause?.code ?? cause?.message ?? ((error as Error).message || "network error");
-        if (canRetry && IDEMPOTENT.has(method) && attempt < retries) {
+        // a host name that does not resolve is no network (or a wrong HF_ENDPOINT), not a hiccup: waiting
+        // half a minute would only delay the answer — and the skip of an optional stage offline
+        if (canRetry && IDEMPOTENT.has(method) && attempt < retries && code !== "ENOTFOUND") {
           const delayMs = backoffMs(attempt);
           notify(method, url, attempt, delayMs, code);
           await sleep(delayMs, signal);

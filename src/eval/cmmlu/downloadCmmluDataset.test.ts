@@ -18,11 +18,19 @@ import { downloadCmmluDataset } from "./downloadCmmluDataset.js";
 import { readCmmluDir } from "./readCmmluDir.js";
 
 /** Serve `files` as dataset `repo` at revision main; returns the endpoint and a request log. */
-async function serveDataset(repo: string, files: Record<string, Buffer>): Promise<{ endpoint: string; server: Server; requests: string[] }> {
+async function serveDataset(repo: string, files: Record<string, Buffer>, options: { unavailable?: number } = {}): Promise<{ endpoint: string; server: Server; requests: string[] }> {
   const requests: string[] = [];
+  let unavailable = options.unavailable ?? 0;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     requests.push(`${req.method} ${url.pathname}`);
+    if (unavailable > 0 && url.pathname.includes("/resolve/")) {
+      // a Hub hiccup: the first downloads get 503
+      unavailable--;
+      res.statusCode = 503;
+      res.end("unavailable");
+      return;
+    }
     if (url.pathname === `/api/datasets/${repo}/tree/main`) {
       res.setHeader("Content-Type", "application/json");
       res.end(JSON.stringify(Object.entries(files).map(([path, data]) => ({ type: "file", path, size: data.length, oid: "0".repeat(40) }))));
@@ -91,6 +99,21 @@ describe("downloadCmmluDataset", () => {
     expect((await again.readSubject("nutrition")).dev).toHaveLength(5);
   });
 
+  it("retries a 503 like the model downloads, with a line saying so", async () => {
+    const zip = writeZip(Object.entries(sharedCsvs()).map(([name, data]) => ({ name: `cmmlu/${name}`, data, deflate: true })));
+    const { endpoint, server, requests } = await serveDataset("haonan-li/cmmlu", { "cmmlu_v1_0_1.zip": zip }, { unavailable: 1 });
+    const warnings: string[] = [];
+    try {
+      const dataset = await downloadCmmluDataset({ hub: { endpoint, offline: false }, cacheDir: join(cache, "retry"), onWarning: (m) => warnings.push(m) });
+      expect(dataset.subjects.size).toBe(67);
+    } finally {
+      server.close();
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/HTTP 503 \(attempt 1 of \d+\); retrying in [\d.]+ s/);
+    expect(requests.filter((r) => r.includes("cmmlu_v1_0_1.zip")).length).toBeGreaterThanOrEqual(2);
+  });
+
   it("downloads a dev/ and test/ CSV layout file by file", async () => {
     const { endpoint, server } = await serveDataset("someone/cmmlu-csv", sharedCsvs());
     try {
@@ -108,9 +131,11 @@ describe("downloadCmmluDataset", () => {
     } finally {
       server.close();
     }
-    const closed = downloadCmmluDataset({ hub: { endpoint, offline: false }, cacheDir: join(cache, "down") });
+    // a Hub that is gone is retried like any (fast here), then the error says what to do
+    const retry = { retries: 2, baseDelayMs: 10 };
+    const closed = downloadCmmluDataset({ hub: { endpoint, offline: false }, cacheDir: join(cache, "down"), retry, onWarning: () => {} });
     await expect(closed).rejects.toThrow(EnvironmentError);
-    await expect(downloadCmmluDataset({ hub: { endpoint, offline: false }, cacheDir: join(cache, "down") })).rejects.toThrow(
+    await expect(downloadCmmluDataset({ hub: { endpoint, offline: false }, cacheDir: join(cache, "down"), retry, onWarning: () => {} })).rejects.toThrow(
       /cannot list the CMMLU dataset haonan-li\/cmmlu from http:\/\/127\.0\.0\.1:\d+ .*pass --cmmlu-dir DIR/,
     );
     await expect(downloadCmmluDataset({ hub: { endpoint, offline: true }, cacheDir: join(cache, "offline") })).rejects.toThrow(/HF_HUB_OFFLINE is set.*--cmmlu-dir/);

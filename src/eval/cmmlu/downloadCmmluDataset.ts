@@ -11,7 +11,10 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EnvironmentError } from "../../errors.js";
 import { readZipEntries } from "../../formats/zip/readZipEntries.js";
+import { createHubFetch, type RetryPolicy } from "../../hub/createHubFetch.js";
+import { formatRetryNotice } from "../../hub/formatRetryNotice.js";
 import type { HubEnvironment } from "../../hub/resolveHubEnvironment.js";
+import { logWarn } from "../../util/log.js";
 import { CMMLU_SUBJECTS } from "./cmmluSubjects.js";
 import type { CmmluDataset } from "./cmmluTypes.js";
 import { readCmmluDir } from "./readCmmluDir.js";
@@ -30,8 +33,13 @@ export async function downloadCmmluDataset(params: {
   cacheDir: string;
   repo?: string;
   revision?: string;
+  /** Default: the Hub session of the model downloads (retries 429/5xx and lost connections with backoff). */
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /** Told of each retry before its wait (default: a warning line). */
+  onWarning?: (message: string) => void;
+  /** Backoff of the default session (tests shorten it). */
+  retry?: RetryPolicy;
 }): Promise<CmmluDataset> {
   const repo = params.repo ?? CMMLU_HUB_REPO;
   const revision = params.revision ?? "main";
@@ -47,7 +55,9 @@ export async function downloadCmmluDataset(params: {
   const credentials = {
     hubUrl: hub.endpoint,
     accessToken: hub.accessToken,
-    fetch: (params.fetch ?? fetch) as typeof fetch,
+    // the same retries (and a line for each) as the model downloads
+    fetch: (params.fetch ??
+      createHubFetch({ ...params.retry, signal, origin: new URL(hub.endpoint).origin, onRetry: (notice) => (params.onWarning ?? logWarn)(formatRetryNotice(notice)) }).fetch) as typeof fetch,
   };
   const datasetRepo = { type: "dataset" as const, name: repo };
   const failure = (what: string, error: unknown): EnvironmentError => {
