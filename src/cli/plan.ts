@@ -43,7 +43,7 @@ export function planCommand(): Command {
       const { planVram } = await import("../vram/planVram.js");
       const inputs = await resolvePlanInputs({ model: opts.model, variant: opts.variant });
       const nodeLlamaCpp = opts.runtime === "node-llama-cpp";
-      const plan = planVram({
+      const planParams = {
         model: inputs.model,
         tensors: inputs.tensors,
         gpus,
@@ -57,7 +57,8 @@ export function planCommand(): Command {
         cacheTypeK: opts.cacheType,
         cacheTypeV: opts.cacheType,
         mmap: opts.mmap,
-      });
+      };
+      const plan = planVram(planParams);
       if (nodeLlamaCpp && plan.settings.cpuMoeLayers > 0) {
         const { UsageError } = await import("../errors.js");
         throw new UsageError("--n-cpu-moe: node-llama-cpp cannot keep experts on the CPU (it exposes no tensor overrides); plan for llama-server");
@@ -65,10 +66,21 @@ export function planCommand(): Command {
       const { llamaServerArgs } = await import("../vram/llamaServerArgs.js");
       // the command line under which the estimate holds (node-llama-cpp: the same settings through its API)
       const command = nodeLlamaCpp ? undefined : `llama-server -m <model.gguf> ${llamaServerArgs(plan.settings).join(" ")}`;
-      if (opts.json) printJson({ model: inputs.description, ...plan, ...(command ? { command } : {}) });
+      // does not fit: say what would, with this GGUF (the whole search over variants is `oss-prep fit`)
+      let suggestions: import("../plan/suggestPlanAlternatives.js").PlanSuggestion[] = [];
+      if (!plan.fits && !nodeLlamaCpp) {
+        const { suggestPlanAlternatives } = await import("../plan/suggestPlanAlternatives.js");
+        suggestions = suggestPlanAlternatives({ ...planParams, cpuMoeLayers: plan.settings.cpuMoeLayers });
+      }
+      if (opts.json) printJson({ model: inputs.description, ...plan, ...(command ? { command } : {}), ...(!plan.fits && { suggestions }) });
       else {
         const { renderVramPlan } = await import("../vram/renderVramPlan.js");
         process.stdout.write(renderVramPlan(plan, inputs.description));
+        if (!plan.fits) {
+          const mib = (x: number) => Math.round(x).toLocaleString("en-US");
+          for (const s of suggestions) process.stdout.write(`It would fit with ${s.change}: ${mib(s.fullestGpuMiB)} MiB on the fullest GPU, ${mib(s.hostMiB)} MiB of host memory.\n`);
+          process.stdout.write(`Every variant for these GPUs, ranked: oss-prep fit --gpus ${opts.gpus} --ctx ${opts.ctx} --parallel ${opts.parallel}${opts.model === "gpt-oss-20b" ? "" : ` --model ${opts.model}`}\n`);
+        }
         if (command) process.stdout.write(`\nllama-server command line: ${command}\n`);
       }
     }),

@@ -61,6 +61,26 @@ describe("oss-prep fit", () => {
   });
 });
 
+describe("oss-prep plan that does not fit (issue 17, item 8)", () => {
+  it("says what would: the fewest layers' experts on the CPU, a smaller context, and the fit command", async () => {
+    const r = await runCli(["plan", "--variant", "gguf-q5", "--gpus", "1x8GB", "--ctx", "8192"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Does not fit: [\d,]+ MiB short/);
+    const n = Number(/It would fit with --n-cpu-moe (\d+): [\d,]+ MiB on the fullest GPU/.exec(r.stdout)?.[1]);
+    expect(n).toBeGreaterThan(0);
+    // the same answer fit gives for this variant's placement, and the plan at N really fits
+    const at = await runCli(["plan", "--variant", "gguf-q5", "--gpus", "1x8GB", "--ctx", "8192", "--n-cpu-moe", String(n), "--json"]);
+    expect(JSON.parse(at.stdout).fits).toBe(true);
+    const before = await runCli(["plan", "--variant", "gguf-q5", "--gpus", "1x8GB", "--ctx", "8192", "--n-cpu-moe", String(n - 1), "--json"]);
+    expect(JSON.parse(before.stdout).fits).toBe(false);
+    expect(r.stdout).toContain("oss-prep fit --gpus 1x8GB --ctx 8192 --parallel 1");
+    // a smaller context is offered where it alone makes the difference
+    const ctx = await runCli(["plan", "--variant", "gguf-q5", "--gpus", "1x12GB", "--ctx", "131072", "--json"]);
+    const suggestions = JSON.parse(ctx.stdout).suggestions as Array<{ change: string }>;
+    expect(suggestions.map((s) => s.change.split(" ")[0])).toContain("--ctx");
+  });
+});
+
 describe("oss-prep build --fit (demo model, offline)", () => {
   it("builds fit's choice for the demo's own shapes; the manifest and the card record the request and the command line", async () => {
     const out = join(home, "build");
