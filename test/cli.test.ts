@@ -62,6 +62,28 @@ describe("oss-prep CLI", () => {
   });
 });
 
+describe("one vocabulary of flags (issue 17, item 7)", () => {
+  it("every command's --help spells outputs -o, --out, context --ctx, calibration --calib-*, and hides the old spellings", async () => {
+    const commands = ["build", "convert", "quantize", "inspect", "list", "synth", "download", "publish", "eval", "vram", "plan", "fit", "prune", "awq"];
+    const helps = new Map<string, string>();
+    for (const command of commands) helps.set(command, (await runCli([command, "--help"])).stdout);
+    for (const [command, help] of helps) {
+      for (const old of ["--output ", "--context-size", "--samples ", "--seqlen ", "--calib-length"]) expect(help, `${command} shows ${old}`).not.toContain(old);
+      // an output option is always -o, --out
+      if (/--out\b/.test(help)) expect(help, command).toMatch(/-o, --out </);
+    }
+    for (const command of ["build", "eval", "vram", "prune", "awq", "convert", "quantize", "synth"]) expect(helps.get(command), command).toMatch(/-o, --out </);
+    for (const command of ["eval", "vram", "plan", "fit", "build"]) expect(helps.get(command), command).toMatch(/--ctx </);
+    for (const command of ["eval", "vram", "plan", "fit", "build"]) expect(helps.get(command), command).toMatch(/--parallel </);
+    for (const command of ["prune", "awq"]) {
+      for (const flag of ["--calib <", "--calib-seqlen <", "--backend <", "--engine <", "--gguf <"]) expect(helps.get(command), `${command} ${flag}`).toContain(flag);
+    }
+    // the same defaults everywhere: one sequence, auto backend
+    for (const command of ["eval", "vram", "plan", "fit"]) expect(helps.get(command)!.replace(/\s+/g, " "), command).toMatch(/--parallel <n> (?:(?! --).)*default:? 1\b/);
+    for (const command of ["prune", "awq"]) expect(helps.get(command)!.replace(/\s+/g, " "), command).toMatch(/--backend <name> (?:(?! --).)*\(choices: "auto", "ort", "plain", default: "auto"\)/);
+  });
+});
+
 describe("package", () => {
   it("the built CLI entry point is executable (npx oss-prep runs it through the bin link)", async () => {
     const { statSync } = await import("node:fs");
