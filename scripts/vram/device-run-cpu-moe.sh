@@ -6,6 +6,8 @@
 # the shapes of the real one, 9 GB instead of 65), Q5_K_M.
 # Usage (repo root, .device-carry/ from scripts/vram/pack-device-carry.sh with the compiled CLI in
 # .device-carry/dist): bash scripts/vram/device-run-cpu-moe.sh [RUN…]   (default: every run, in order)
+# Building llama-server takes ~6 min on the 16-core H100 machine (while the models are written): with the
+# 10-minute limit of a call, about 10 runs fit after it; DEADLINE (seconds) stops starting new ones.
 # Writes $OUT/results.tar.xz (per run: vram.json/md/html, runtime.log with llama.cpp's buffer lines,
 # the llama-server process's RSS samples), re-packed after every run so a timeout keeps what was measured.
 set -uo pipefail
@@ -49,12 +51,12 @@ RUNS=(
   "20b-n0-c4096|$Q20|4096|"
   "20b-n12-c4096|$Q20|4096|--n-cpu-moe 12"
   "20b-n24-c4096|$Q20|4096|--n-cpu-moe 24"
-  "20b-n1-c4096|$Q20|4096|--n-cpu-moe 1"
-  "20b-n12-c32768|$Q20|32768|--n-cpu-moe 12"
-  "120b4-n0-c4096|$Q120|4096|"
   "120b4-n2-c4096|$Q120|4096|--n-cpu-moe 2"
+  "20b-n12-c32768|$Q20|32768|--n-cpu-moe 12"
   "20b-n0-c32768-q8|$Q20|32768|--cache-type q8_0"
   "20b-n12-c4096-nommap|$Q20|4096|--n-cpu-moe 12 --no-mmap"
+  "20b-n1-c4096|$Q20|4096|--n-cpu-moe 1"
+  "120b4-n0-c4096|$Q120|4096|"
   "120b4-n4-c4096|$Q120|4096|--n-cpu-moe 4"
   "20b-n12-c32768-q8|$Q20|32768|--n-cpu-moe 12 --cache-type q8_0"
 )
@@ -62,6 +64,8 @@ WANT=" ${*:-} "
 for run in "${RUNS[@]}"; do
   IFS='|' read -r NAME G CTX EXTRA <<< "$run"
   [ -n "${*:-}" ] && [[ "$WANT" != *" $NAME "* ]] && continue
+  # stop starting runs that could not finish inside the call's limit (DEADLINE seconds after the start)
+  if [ $(( $(date +%s) - T0 )) -gt "${DEADLINE:-560}" ]; then log "deadline: $NAME and later runs not measured"; break; fi
   log "vram $NAME"
   # the server's resident memory (anonymous, file-backed, pinned) every 0.5 s
   ( while :; do for p in $(pgrep -x llama-server); do echo "$(date +%s.%N) $(grep -E '^(VmRSS|RssAnon|RssFile|VmPin|VmLck)' /proc/$p/status 2>/dev/null | tr -s ' \n' ' ')"; done; sleep 0.5; done ) > "$R/$NAME.rss" 2>/dev/null &

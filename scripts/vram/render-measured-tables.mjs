@@ -7,7 +7,7 @@ import { join } from "node:path";
 const root = new URL("../..", import.meta.url).pathname;
 const { renderVramMarkdown } = await import(join(root, "dist/src/vram/renderVramMarkdown.js"));
 const { planVram } = await import(join(root, "dist/src/vram/planVram.js"));
-const { resolvePlanInputs } = await import(join(root, "dist/src/vram/resolvePlanInputs.js"));
+const { resolvePlanInputs } = await import(join(root, "dist/src/plan/resolvePlanInputs.js"));
 const dir = join(root, "docs", "vram-measured");
 const configs = readdirSync(dir).filter((d) => /-ctx\d+-\dgpu$/.test(d));
 // folder prefix → the variant measured: Q5_K_M-…, MXFP4_MOE-…, pruned-Q5_K_M-… (pruned-15b)

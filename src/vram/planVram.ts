@@ -32,10 +32,10 @@
  *   tensor override is set, so with experts on the CPU there is one copy).
  *   With experts on the CPU, a prompt ubatch (≥ 32 tokens, ggml-cuda's op_offload_min_batch_size) runs
  *   their matrix products on the first GPU anyway (ggml-backend.cpp, the scheduler's "1.off" rule), which
- *   copies the whole expert tensor into that GPU's compute buffer: one such copy (the largest) is added
- *   to GPU 0. A quantized KV cache adds the F16 copies of K and V the flash-attention kernels make for a
- *   prompt ubatch (ggml-cuda/fattn.cu, ggml_cuda_flash_attn_ext_get_alloc_size) on each GPU with a
- *   full-attention layer.
+ *   copies the whole expert tensor into that GPU's compute buffer: GPU 0's buffer grows by the largest
+ *   such tensor less the activations already freed when it runs (fitted on an H100). A quantized KV
+ *   cache adds the F16 copies of K and V the flash-attention kernels make for a prompt ubatch
+ *   (ggml-cuda/fattn.cu, ggml_cuda_flash_attn_ext_get_alloc_size) on each GPU with a full-attention layer.
  * - Host compute and output buffers (CUDA_Host, pinned): the graph inputs, which live on the CPU backend
  *   (the KQ masks, once per input copy, and 2 × n_ubatch × n_embd × 4 bytes of embeddings; fitted), and
  *   the logits of n_seq outputs (n_vocab × 4 bytes each, llama_context::output_reserve).
@@ -67,6 +67,12 @@ export const VRAM_PLAN_DEFAULTS = {
   ggufAlignment: 32,
   /** Host (CUDA_Host) compute buffer beyond the masks and 2 × n_ubatch × n_embd × 4 bytes (fitted, MiB). */
   hostComputeExtraMiB: 0.02,
+  /**
+   * With experts on the CPU, GPU 0's compute buffer is the all-GPU one plus the copy of an expert tensor
+   * less the activations already freed when that product runs: 3.711 × n_ubatch × n_embd × 4 bytes
+   * (20.87 MiB for gpt-oss), fitted on llama.cpp's reports on an H100 (docs/vram.md).
+   */
+  expertCopySlackFactor: 3.711,
 } as const;
 
 export interface VramPlanModel {
@@ -108,7 +114,10 @@ export interface VramPlanGpuEstimate {
   kvMiB: number;
   /** Compute buffer, including expertCopyMiB and flashAttentionF16MiB. */
   computeMiB: number;
-  /** Part of computeMiB: the copy of a CPU-resident expert tensor a prompt batch runs on this GPU. */
+  /**
+   * Part of computeMiB: what the copy of a CPU-resident expert tensor (made for a prompt batch's product
+   * on this GPU) adds: the tensor less the activations freed by then.
+   */
   expertCopyMiB: number;
   /** Part of computeMiB: F16 copies of a quantized KV cache for flash attention. */
   flashAttentionF16MiB: number;
@@ -315,7 +324,7 @@ export function planVram(params: PlanVramParams): VramPlan {
     const weightsMiB = weightBytes[i] / MIB;
     const kvMiB = kvBytes[i] / MIB;
     // op offload always picks the first backend that takes the op: GPU 0
-    const expertCopyMiB = i === 0 ? largestExpertCopy / MIB : 0;
+    const expertCopyMiB = i === 0 && largestExpertCopy > 0 ? Math.max(0, largestExpertCopy - d.expertCopySlackFactor * ubatch * model.nEmbd * 4) / MIB : 0;
     const flashAttentionF16MiB = hasFullLayer[i] ? flashAttentionF16 / MIB : 0;
     const computeMiB = computeBytes / MIB + expertCopyMiB + flashAttentionF16MiB;
     const totalMiB = weightsMiB + kvMiB + computeMiB + overheadMiB;
