@@ -128,7 +128,10 @@ ${table(["command", `wall at ${a.layers} / ${b.layers} layers`, "per layer", "fi
 
 Outputs: BF16 ${fmtGB(a.bf16Bytes)} / ${fmtGB(b.bf16Bytes)} (${fmtGB(bf16.at)} at 36 layers), Q5_K_M
 ${fmtGB(a.q5Bytes)} / ${fmtGB(b.q5Bytes)} (${fmtGB(q5.at)} at 36 layers). Peak RSS does not depend on
-the depth: the conversion streams a few chunks at a time whatever the model size.
+the depth: the conversion streams a few chunks at a time whatever the model size. The per-layer rate is
+measured with the checkpoint in the page cache (it was just written and fits in RAM); the 65 GB of the
+full model do not fit in this machine's 24 GB, so there the reads come from disk and the estimate holds
+only where the disk reads ≥ ~0.7 GB/s (1.75 GB per layer in 2.6 s).
 
 Reproduce: \`npm run bench -- full-size-120b\` (needs ~13 GB free; \`OSS_PREP_BENCH_DIR\` moves the files,
 \`OSS_PREP_BENCH_120B_LAYERS=1,2\` picks the depths).`,
