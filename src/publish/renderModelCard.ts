@@ -65,7 +65,7 @@ function formatValue(value: unknown, key = ""): string {
  * URLs are left alone: their `//` follows a colon, which never starts a path here.
  */
 function redactPath(text: string): string {
-  return text.replace(/(^|[\s(='"`\[])(\/(?!\/)[^\s'"`()\],;]*|[A-Za-z]:\\[^\s'"`()\],;]*)/g, (_match, before: string, path: string) => {
+  return text.replace(/(^|[\s(='"`[])(\/(?!\/)[^\s'"`()\],;]*|[A-Za-z]:\\[^\s'"`()\],;]*)/g, (_match, before: string, path: string) => {
     const last = path.split(/[\\/]/).filter(Boolean).pop();
     return `${before}…/${last ?? ""}`;
   });
