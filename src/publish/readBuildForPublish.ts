@@ -12,6 +12,7 @@ import { listModelSpecs } from "../pipeline/modelSpec.js";
 import { listPipelineSpecs, type StageList } from "../pipeline/pipelineSpec.js";
 import { ContentDigester, digestFile } from "../hub/contentDigests.js";
 import type { PublishFile } from "../hub/publishToHub.js";
+import { redactLocalPaths } from "../util/redactLocalPaths.js";
 import { renderModelCard } from "./renderModelCard.js";
 
 export interface BuildPublication {
@@ -93,7 +94,8 @@ export async function readBuildForPublish(params: { buildDir: string; repo: stri
     card,
     files: [
       ...artifacts.map((a) => ({ path: a.path, localPath: join(params.buildDir, a.path) })),
-      { path: "manifest.json", localPath: manifestPath },
+      // the provenance with its digests, without the builder's directories (work dir, HF cache, home)
+      { path: "manifest.json", content: Buffer.from(`${JSON.stringify(redactLocalPaths(manifest), null, 2)}\n`) },
       { path: "README.md", content: Buffer.from(card) },
     ],
   };

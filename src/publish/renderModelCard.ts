@@ -9,6 +9,7 @@
 import { stringify } from "yaml";
 import type { BuildFitRecord, ManifestStage, ToolVersions } from "../pipeline/manifest.js";
 import { formatBytes, formatSeconds } from "../util/format.js";
+import { redactLocalPaths } from "../util/redactLocalPaths.js";
 
 export interface ModelCardInput {
   /** The repository the card is published to ("org/name"). */
@@ -59,17 +60,8 @@ function formatValue(value: unknown, key = ""): string {
   return String(value);
 }
 
-/**
- * An absolute local path is the builder's business: wherever one appears in a text (a whole value, or
- * inside a sentence such as "Q5_K_M from checkpoint /home/…/model"), only its last component is shown.
- * URLs are left alone: their `//` follows a colon, which never starts a path here.
- */
-function redactPath(text: string): string {
-  return text.replace(/(^|[\s(='"`[])(\/(?!\/)[^\s'"`()\],;]*|[A-Za-z]:\\[^\s'"`()\],;]*)/g, (_match, before: string, path: string) => {
-    const last = path.split(/[\\/]/).filter(Boolean).pop();
-    return `${before}…/${last ?? ""}`;
-  });
-}
+/** Local paths in the card: only their last component (see redactLocalPaths). */
+const redactPath = (text: string): string => redactLocalPaths(text);
 
 function cell(value: unknown, key?: string): string {
   return formatValue(value, key).replace(/\|/g, "\\|").replace(/\n/g, " ");

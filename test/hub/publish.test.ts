@@ -138,7 +138,13 @@ describe("publish: round trip", () => {
     const files = hub.repoFiles("alice/gpt-oss-20b-q5")!;
     expect(files.get("gpt-oss-20b-Q5_K_M.gguf")!.equals(gguf)).toBe(true);
     expect(files.get("eval/report.json")!.equals(evalReport)).toBe(true);
-    expect(files.get("manifest.json")!.toString()).toBe((await import("node:fs")).readFileSync(join(dir, "manifest.json"), "utf8"));
+    // the build's manifest, its local directories reduced to their last component
+    const published = JSON.parse(files.get("manifest.json")!.toString());
+    const local = JSON.parse((await import("node:fs")).readFileSync(join(dir, "manifest.json"), "utf8"));
+    expect(published.stages[0].outputs[0].path).toBe("…/x");
+    expect(local.stages[0].outputs[0].path).toBe("/cache/models--openai--gpt-oss-20b/snapshots/x");
+    expect(published.stages.map((s: { outputs: Array<{ files: unknown }> }) => s.outputs.map((o) => o.files))).toEqual(local.stages.map((s: { outputs: Array<{ files: unknown }> }) => s.outputs.map((o) => o.files)));
+    expect(files.get("manifest.json")!.toString()).not.toMatch(/"\/(cache|elsewhere)\//);
     // the GGUF went through LFS in parts; the small files inline in the commit
     expect(hub.requests.filter((r) => r.route === "upload" && r.method === "PUT").length).toBe(12);
     expect(hub.uploads.map((u) => u.bytes)).toEqual([gguf.length]);

@@ -116,6 +116,12 @@ describe("a built gguf-q5 demo published to the Hub (issue 17)", () => {
     // no local path of this machine anywhere in the card
     for (const local of [scratch.path, buildDir, cmmluDir(), process.cwd(), process.env.HOME ?? "/root"]) expect(readme).not.toContain(local);
     expect(readme).not.toMatch(/(^|[\s(`"'])\/(tmp|home|root|work|Users)\//m);
+    // nor in any published file: the manifest and the eval reports name files, not this machine's directories
+    for (const [name, data] of files) {
+      if (name.endsWith(".gguf")) continue;
+      const text = data.toString();
+      for (const local of [scratch.path, cmmluDir()]) expect(text, name).not.toContain(local);
+    }
     // the skipped VRAM stage says why, in words
     expect(body).toMatch(/VRAM[\s\S]*no (NVIDIA )?GPU/i);
   });

@@ -6,6 +6,7 @@ import type { EvalStageParams } from "./params.js";
 import { renderEvalSummary } from "../../eval/renderEvalMarkdown.js";
 import { runEval } from "../../eval/runEval.js";
 import { writeEvalReports } from "../../eval/writeEvalReports.js";
+import { redactLocalPaths } from "../../util/redactLocalPaths.js";
 
 export async function runEvalStage(ctx: StageContext<EvalStageParams>): Promise<StageResult> {
   const p = ctx.params;
@@ -29,7 +30,8 @@ export async function runEvalStage(ctx: StageContext<EvalStageParams>): Promise<
     signal: ctx.signal,
     onProgress: (p) => ctx.progress({ done: p.done, total: p.total, unit: p.unit, pass: { index: p.pass, count: p.passes, name: p.phase } }),
   });
-  await writeEvalReports({ report, dir: join(ctx.outDir, "eval") });
+  // a build's reports are published with it: they name files, not where this machine keeps them
+  await writeEvalReports({ report: redactLocalPaths(report), dir: join(ctx.outDir, "eval") });
   const summary: Record<string, unknown> = {
     text: renderEvalSummary(report).trimEnd(),
     questions: report.cmmlu.questions,
