@@ -14,10 +14,13 @@ import { startNvidiaSmiSampler } from "./startNvidiaSmiSampler.js";
 import { summarizeVramTrace } from "./summarizeVramTrace.js";
 import type { PhaseMark, PhaseWorkloadResult, VramReport } from "./types.js";
 import { fallbackTokens, vramWorkloadPhases, workloadPromptTokens, workloadText, type WorkloadPhase } from "./vramWorkload.js";
+import { redactLocalPaths } from "../util/redactLocalPaths.js";
 import { writeVramReports } from "./writeVramReports.js";
 
 export interface MeasureVramParams {
   modelPath: string;
+  /** The reports will be published (a build's vram stage): absolute local paths reduced to their last component. */
+  redactPaths?: boolean;
   /** nvidia-smi indices; default every GPU. */
   gpus?: number[];
   /** KV cache size in tokens (llama-server's -c; per sequence for node-llama-cpp). */
@@ -175,7 +178,7 @@ export async function measureVram(params: MeasureVramParams): Promise<{ report: 
     },
     warnings,
   };
-  const files = await writeVramReports({ report, outDir: params.outDir });
+  const files = await writeVramReports({ report: params.redactPaths ? redactLocalPaths(report) : report, outDir: params.outDir });
   if (failure) throw failure;
   return { report, files };
 }

@@ -55,6 +55,8 @@ export async function runVramStage(ctx: StageContext<VramStageParams>): Promise<
     cacheTypeV: p.cacheType,
     mmap: p.mmap,
     outDir: join(ctx.outDir, "vram"),
+    // published with the build: no directory of this machine in them
+    redactPaths: true,
     signal: ctx.signal,
     log: (m) => ctx.log(m),
   });
