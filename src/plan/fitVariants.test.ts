@@ -75,4 +75,15 @@ describe("fitVariants (gpt-oss-20b and gpt-oss-120b shapes from models/)", async
     expect(two.commandLine).toContain(`-ts ${two.tensorSplit!.join(",")}`);
     expect(Math.min(...two.plan.gpus.map((g) => g.totalMiB))).toBeGreaterThan(16 * 1024);
   });
+
+  it("gpt-oss-120b on four 12 GB cards: a greedy -ts that fits where llama.cpp's default split at the same placement does not", () => {
+    const best = fitVariants({ model: gptOss120b, request: request("4x12GB") }).ranked[0];
+    expect(best.tensorSplit).toHaveLength(4);
+    expect(best.tensorSplit!.reduce((a, b) => a + b, 0)).toBe(37); // 36 layers + the output layer
+    for (const g of best.plan.gpus) expect(g.totalMiB).toBeLessThanOrEqual(12 * 1024);
+    const inputs = planInputsForChoice({ shapes: gptOss120b, choice: { quantize: { type: best.quantType, experts: best.experts } } });
+    const plain = planVram({ model: inputs.model, tensors: inputs.tensors, gpus: parseGpuSpec("4x12GB"), ctx: 8192, parallel: 1, kvUnified: true, cpuMoeLayers: best.cpuMoeLayers });
+    expect(plain.fits).toBe(false);
+    expect(best.commandLine).toContain(`-ts ${best.tensorSplit!.join(",")}`);
+  });
 });

@@ -99,17 +99,11 @@ export function fitVariants(params: { model: ModelShapes; request: FitRequest })
           };
           let plan = planAt();
           let tensorSplit: number[] | undefined;
-          // two GPUs: llama.cpp splits by layer count, so --n-cpu-moe empties the first GPU's layers first;
-          // -ts moves the boundary (k layers on GPU 0) to balance them — the least loaded fullest GPU wins
-          if (!plan.fits && request.gpus.length === 2) {
-            for (let k = 1; k <= hp.nLayers; k++) {
-              const split = [k, hp.nLayers + 1 - k];
-              const candidate = planAt(split);
-              if (candidate.fits && (!plan.fits || fullest(candidate) < fullest(plan))) {
-                plan = candidate;
-                tensorSplit = split;
-              }
-            }
+          // several GPUs: llama.cpp splits by layer count, so --n-cpu-moe empties the first GPU's layers
+          // first; -ts (layers per GPU, n_layer + 1 with the output layer) can balance them
+          if (!plan.fits && request.gpus.length > 1) {
+            const better = request.gpus.length === 2 ? bestTwoGpuSplit(hp.nLayers, planAt) : greedySplit(plan, hp.nLayers, planAt);
+            if (better) ({ plan, split: tensorSplit } = better);
           }
           const gpuMiB = plan.gpus.reduce((s, g) => s + Math.max(0, -g.headroomMiB), 0);
           const hostMiB = request.ramMiB === undefined ? 0 : Math.max(0, plan.host.requiredMiB - request.ramMiB);
@@ -149,6 +143,37 @@ const total = (s: { gpuMiB: number; hostMiB: number }) => s.gpuMiB + s.hostMiB;
 
 /** The fullest GPU's share of its capacity. */
 const fullest = (plan: VramPlan) => Math.max(...plan.gpus.map((g) => g.totalMiB / g.capacityMiB));
+
+/** Two GPUs: every boundary (k layers on GPU 0); of the splits that fit, the one whose fullest GPU is least full. */
+function bestTwoGpuSplit(nLayers: number, planAt: (split: number[]) => VramPlan): { plan: VramPlan; split: number[] } | undefined {
+  let best: { plan: VramPlan; split: number[] } | undefined;
+  for (let k = 1; k <= nLayers; k++) {
+    const split = [k, nLayers + 1 - k];
+    const plan = planAt(split);
+    if (plan.fits && (!best || fullest(plan) < fullest(best.plan))) best = { plan, split };
+  }
+  return best;
+}
+
+/**
+ * Three GPUs or more: from llama.cpp's own split, move one layer at a time from the GPU most over its
+ * capacity to the one with the most room (layer counts per GPU keep the ranges contiguous), until it
+ * fits or no move helps; bounded by (n_layer + 1) × GPUs moves.
+ */
+function greedySplit(start: VramPlan, nLayers: number, planAt: (split: number[]) => VramPlan): { plan: VramPlan; split: number[] } | undefined {
+  const counts = start.gpus.map((g) => (g.layers ? g.layers[1] - g.layers[0] + 1 : 0) + (g.outputLayer ? 1 : 0));
+  let plan = start;
+  for (let step = 0; step < (nLayers + 1) * counts.length; step++) {
+    const over = plan.gpus.reduce((a, g) => (g.totalMiB - g.capacityMiB > a.totalMiB - a.capacityMiB ? g : a));
+    const room = plan.gpus.reduce((a, g) => (g.headroomMiB > a.headroomMiB ? g : a));
+    if (over.gpu === room.gpu || counts[over.gpu] <= 1 || room.headroomMiB <= 0) return undefined;
+    counts[over.gpu]--;
+    counts[room.gpu]++;
+    plan = planAt([...counts]);
+    if (plan.fits) return { plan, split: [...counts] };
+  }
+  return undefined;
+}
 
 
 function qualityOf(params: { quantType: QuantizeTypeName; experts: ExpertPolicy; share: number; kvCacheType: KvCacheTypeName }): FitCandidate["quality"] {
