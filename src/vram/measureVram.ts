@@ -71,7 +71,7 @@ export async function measureVram(params: MeasureVramParams): Promise<{ report: 
   const modelBytes = (await stat(params.modelPath)).size;
   const env: NodeJS.ProcessEnv = { ...process.env, CUDA_DEVICE_ORDER: "PCI_BUS_ID", CUDA_VISIBLE_DEVICES: indices.join(",") };
   const runtimeLog = createWriteStream(join(params.outDir, "runtime.log"));
-  const onLog = (line: string) => runtimeLog.write(`${line}\n`);
+  const onLog = (line: string) => runtimeLog.write(`${params.redactPaths ? redactLocalPaths(line) : line}\n`);
 
   const sampler = startNvidiaSmiSampler({ gpus: indices, intervalMs: 100 });
   const phases: PhaseMark[] = [];
