@@ -211,7 +211,12 @@ const mib = (x: number) => `${Math.round(x).toLocaleString("en-US")} MiB`;
 
 function explain(c: FitCandidate, request: FitRequest): string {
   const gpu = c.plan.gpus.map((g) => `${mib(g.totalMiB)} of ${mib(g.capacityMiB)}`).join(" + ");
-  const quality = c.quality.costs.map((k) => (k.measured ? `${k.knob} ${k.setting}: KL ${k.meanKl === 0 ? "0" : k.meanKl?.toExponential(1)}` : `${k.knob} ${k.setting}: not measured`)).join("; ");
+  // knobs left at the reference (all experts, f16 cache) cost nothing: only the others are listed
+  const quality =
+    c.quality.costs
+      .filter((k) => !k.measured || (k.meanKl ?? 0) > 0)
+      .map((k) => (k.measured ? `${k.knob} ${k.setting}: KL ${k.meanKl?.toExponential(1)}` : `${k.knob} ${k.setting}: not measured`))
+      .join("; ") || "none";
   const speed = c.cpuMoeLayers ? `decode ≈ ${c.decode.relativeTime.toFixed(1)}× the all-GPU time (model: GPU bandwidth 10× host)` : "decode at GPU speed";
   const ram = `host RAM ${mib(c.plan.host.requiredMiB)}${request.ramMiB !== undefined ? ` of ${mib(request.ramMiB)}` : ""}`;
   return `GPU ${gpu}; ${ram}; ${speed}; quality cost (fixture, mean KL vs BF16) ${quality}`;
