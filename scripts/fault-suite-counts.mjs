@@ -10,7 +10,7 @@ import { join, relative, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
 const out = join(mkdtempSync(join(tmpdir(), "fault-counts-")), "report.json");
-const files = ["test/faults", "test/hub/download.test.ts", "src/hub/createHubFetch.test.ts", "src/hub/resolveHubEnvironment.test.ts"];
+const files = ["test/faults", "test/hub/download.test.ts", "src/hub/createHubFetch.test.ts", "src/hub/resolveHubEnvironment.test.ts", "src/eval/cmmlu/downloadCmmluDataset.test.ts"];
 const t0 = performance.now();
 try {
   execFileSync(process.execPath, [join(root, "node_modules", "vitest", "vitest.mjs"), "run", ...files, "--reporter=json", `--outputFile=${out}`], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });

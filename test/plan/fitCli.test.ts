@@ -51,14 +51,7 @@ describe("oss-prep fit", () => {
     expect(r.stdout).toMatch(/Closest: .* GPU memory short by [\d,]+ MiB/);
   });
 
-  it("bad input is a usage error naming the option", async () => {
-    const r = await runCli(["fit", "--gpus", "twelve"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--gpus/);
-    const ram = await runCli(["fit", "--gpus", "1x8GB", "--ram", "lots"]);
-    expect(ram.code).toBe(2);
-    expect(ram.stderr).toMatch(/--ram.*memory size/);
-  });
+
 });
 
 describe("oss-prep plan that does not fit (issue 17, item 8)", () => {
@@ -112,9 +105,5 @@ describe("oss-prep build --fit (demo model, offline)", () => {
     expect(card.stdout).toMatch(/llama-server --hf-repo me\/demo-fit --hf-file demo-MXFP4_MOE\.gguf -ngl 999 --n-cpu-moe \d+ -c 1024/);
   });
 
-  it("--fit and --variant together, or neither, is a usage error", async () => {
-    const both = await runCli(["build", "--fit", "1x8GB", "--variant", "gguf-q5", "--model", "demo"]);
-    expect(both.code).toBe(2);
-    expect(both.stderr).toMatch(/--variant <name> or --fit <gpus>/);
-  });
+
 });
