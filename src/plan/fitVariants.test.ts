@@ -14,7 +14,8 @@ describe("fitVariants (gpt-oss-20b and gpt-oss-120b shapes from models/)", async
   it("an 80 GB card: the measured-best variant (MXFP4 experts kept, dense Q8_0), all on the GPU", () => {
     const best = fitVariants({ model: gptOss20b, request: request("1x80GB") }).ranked[0];
     expect(best).toMatchObject({ quantType: "MXFP4_MOE", experts: "keep", expertShare: 1, kvCacheType: "f16", cpuMoeLayers: 0 });
-    expect(best.commandLine).toBe("llama-server -m <model.gguf> -ngl 999 -c 8192 -np 1 --kv-unified --jinja");
+    // the arguments the plan holds under, llama.cpp's own fitting off
+    expect(best.commandLine).toBe("llama-server -m <model.gguf> -c 8192 -np 1 --kv-unified -ngl 999 -fa on -ub 512 -fit off --jinja");
   });
 
   it("an 8 GB card: the same variant with the fewest layers' experts on the CPU that fit — one layer fewer does not", () => {

@@ -9,6 +9,7 @@
 import type { ExpertPolicy } from "../quant/expertPolicies.js";
 import type { QuantizeTypeName } from "../quant/recipe/quantizeTypes.js";
 import type { KvCacheTypeName } from "../vram/kvCacheTypes.js";
+import { llamaServerArgs } from "../vram/llamaServerArgs.js";
 import { type VramPlan, type VramPlanGpu, planVram } from "../vram/planVram.js";
 import { type DecodeCost, estimateDecodeCost } from "./estimateDecodeCost.js";
 import { FIT_EXPERT_SHARES, FIT_KV_CACHE_TYPES, FIT_QUANT_CHOICES } from "./fitChoices.js";
@@ -121,7 +122,7 @@ export function fitVariants(params: { model: ModelShapes; request: FitRequest })
             quality,
             fits: gpuMiB === 0 && hostMiB === 0,
             shortfall: { gpuMiB, hostMiB },
-            commandLine: commandLine({ ctx: request.ctx * request.parallel, parallel: request.parallel, cpuMoeLayers: n, kvCacheType, tensorSplit }),
+            commandLine: commandLine(plan),
             reason: "",
           };
           // more experts on the CPU only adds host memory: once the host is short, it stays short
@@ -195,15 +196,12 @@ function bySpeedThenQuality(a: FitCandidate, b: FitCandidate): number {
 
 const gpuTotal = (c: FitCandidate) => c.plan.gpus.reduce((s, g) => s + g.totalMiB, 0);
 
-function commandLine(params: { ctx: number; parallel: number; cpuMoeLayers: number; kvCacheType: KvCacheTypeName; tensorSplit?: number[] }): string {
-  const parts = ["llama-server", "-m", "<model.gguf>", "-ngl", "999"];
-  if (params.cpuMoeLayers > 0) parts.push("--n-cpu-moe", String(params.cpuMoeLayers));
-  if (params.tensorSplit) parts.push("-ts", params.tensorSplit.join(","));
-  parts.push("-c", String(params.ctx), "-np", String(params.parallel), "--kv-unified");
-  // a quantized V cache needs flash attention
-  if (params.kvCacheType !== "f16") parts.push("-ctk", params.kvCacheType, "-ctv", params.kvCacheType, "-fa", "on");
-  parts.push("--jinja");
-  return parts.join(" ");
+/**
+ * llama-server's command line under which the plan holds (llamaServerArgs: -fa on, the ubatch, -fit off
+ * so llama.cpp's own fitting does not move what was planned, -ts and the placement flags), for chat.
+ */
+function commandLine(plan: VramPlan): string {
+  return ["llama-server", "-m", "<model.gguf>", ...llamaServerArgs(plan.settings), "--jinja"].join(" ");
 }
 
 const mib = (x: number) => `${Math.round(x).toLocaleString("en-US")} MiB`;

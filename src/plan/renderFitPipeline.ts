@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { llamaServerArgs } from "../vram/llamaServerArgs.js";
 import type { FitCandidate, FitRequest } from "./fitVariants.js";
 
 /**
@@ -32,11 +33,11 @@ export function renderFitPipeline(params: { name: string; gpuSpec: string; reque
       with: {
         ctx: request.ctx * request.parallel,
         parallel: request.parallel,
-        ...(choice.cpuMoeLayers > 0 && {
-          n_cpu_moe: choice.cpuMoeLayers,
-          // node-llama-cpp exposes no tensor overrides: experts on the CPU are measured with llama-server
-          // (on PATH where the GPU is); the stage adds --n-cpu-moe and the KV type to this command
-          server: "llama-server -m {model} --port {port} -c {ctx} -np {parallel} --kv-unified -ngl 999 --jinja",
+        ...(choice.cpuMoeLayers > 0 && { n_cpu_moe: choice.cpuMoeLayers }),
+        // node-llama-cpp exposes no tensor overrides or split: such a placement is measured with llama-server
+        // (on PATH where the GPU is), under the plan's own arguments; the stage adds the placement flags
+        ...((choice.cpuMoeLayers > 0 || choice.tensorSplit) && {
+          server: ["llama-server -m {model} --port {port}", ...llamaServerArgs({ ...choice.plan.settings, cpuMoeLayers: 0, cacheTypeK: "f16", cacheTypeV: "f16", mmap: true }), "--jinja"].join(" "),
         }),
         ...(choice.kvCacheType !== "f16" && { cache_type: choice.kvCacheType }),
       },

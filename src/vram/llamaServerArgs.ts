@@ -9,7 +9,7 @@ import type { VramPlanSettings } from "./planVram.js";
  * move layers and experts by its own measurements) — then the placement flags (--n-cpu-moe, KV cache
  * types, --no-mmap).
  */
-export function llamaServerArgs(settings: Pick<VramPlanSettings, "ctx" | "parallel" | "kvUnified" | "ubatch" | "cpuMoeLayers" | "cacheTypeK" | "cacheTypeV" | "mmap">): string[] {
+export function llamaServerArgs(settings: Pick<VramPlanSettings, "ctx" | "parallel" | "kvUnified" | "ubatch" | "cpuMoeLayers" | "cacheTypeK" | "cacheTypeV" | "mmap" | "tensorSplit">): string[] {
   // llama-server's -c is the whole cache; without --kv-unified each of -np sequences gets c / np
   const ctx = settings.kvUnified ? settings.ctx : settings.ctx * settings.parallel;
   return [
@@ -20,6 +20,7 @@ export function llamaServerArgs(settings: Pick<VramPlanSettings, "ctx" | "parall
     "-fa", "on",
     "-ub", String(settings.ubatch),
     "-fit", "off",
+    ...(settings.tensorSplit ? ["-ts", settings.tensorSplit.join(",")] : []),
     ...llamaPlacementFlags(settings),
   ];
 }

@@ -163,6 +163,8 @@ export interface VramPlanSettings {
   cacheTypeK: KvCacheTypeName;
   cacheTypeV: KvCacheTypeName;
   mmap: boolean;
+  /** llama.cpp's --tensor-split, when the plan was made with one. */
+  tensorSplit?: readonly number[];
 }
 
 export interface VramPlan {
@@ -378,6 +380,7 @@ export function planVram(params: PlanVramParams): VramPlan {
       cacheTypeK,
       cacheTypeV,
       mmap,
+      ...(params.tensorSplit && { tensorSplit: [...params.tensorSplit] }),
     },
   };
 }

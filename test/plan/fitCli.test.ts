@@ -25,7 +25,7 @@ describe("oss-prep fit", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^gpt-oss-20b on 1x12GB: 8,192 tokens of context × 1 sequence, prefer quality\./);
     expect(r.stdout).toMatch(/Best: MXFP4_MOE \(MXFP4 experts\), KV f16/);
-    expect(r.stdout).toMatch(/run: llama-server -m <model\.gguf> -ngl 999 (--n-cpu-moe \d+ )?-c 8192 -np 1 --kv-unified --jinja/);
+    expect(r.stdout).toMatch(/run: llama-server -m <model\.gguf> -c 8192 -np 1 --kv-unified -ngl 999 -fa on -ub 512 -fit off (--n-cpu-moe \d+ )?--jinja/);
     expect(r.stdout).toMatch(/\| 1 \| MXFP4_MOE, KV f16 \|/);
     expect(r.stdout).toContain("Decode time is a stated model");
   });
@@ -86,7 +86,7 @@ describe("oss-prep build --fit (demo model, offline)", () => {
     expect(manifest.variant).toBe("fit-1x725MiB-1024x1");
     expect(manifest.fit).toMatchObject({ request: { gpus: "1x725MiB", ctx: 1024, parallel: 1, prefer: "quality" }, quantType: "MXFP4_MOE", experts: "keep" });
     expect(manifest.fit.cpuMoeLayers).toBeGreaterThan(0);
-    expect(manifest.fit.commandLine).toBe(`llama-server -m demo-MXFP4_MOE.gguf -ngl 999 --n-cpu-moe ${manifest.fit.cpuMoeLayers} -c 1024 -np 1 --kv-unified --jinja`);
+    expect(manifest.fit.commandLine).toBe(`llama-server -m demo-MXFP4_MOE.gguf -c 1024 -np 1 --kv-unified -ngl 999 -fa on -ub 512 -fit off --n-cpu-moe ${manifest.fit.cpuMoeLayers} --jinja`);
     const quantize = manifest.stages.find((s: { stage: string }) => s.stage === "quantize");
     expect(quantize.outputs[0].path).toBe("demo-MXFP4_MOE.gguf");
     // the vram stage asks for the same placement (skipped here: no GPU)
@@ -102,7 +102,7 @@ describe("oss-prep build --fit (demo model, offline)", () => {
     const card = await runCli(["publish", out, "--repo", "me/demo-fit", "--dry-run"], { env: { HF_HUB_OFFLINE: "1", HF_ENDPOINT: "http://127.0.0.1:9" } });
     expect(card.code, card.stderr).toBe(0);
     expect(card.stdout).toContain("## Chosen to fit");
-    expect(card.stdout).toMatch(/llama-server --hf-repo me\/demo-fit --hf-file demo-MXFP4_MOE\.gguf -ngl 999 --n-cpu-moe \d+ -c 1024/);
+    expect(card.stdout).toMatch(/llama-server --hf-repo me\/demo-fit --hf-file demo-MXFP4_MOE\.gguf -c 1024 -np 1 --kv-unified -ngl 999 -fa on -ub 512 -fit off --n-cpu-moe \d+ --jinja/);
   });
 
 
