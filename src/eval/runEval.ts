@@ -88,7 +88,7 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
   if (params.baselinePath) await checkSameVocabulary(params.modelPath, params.baselinePath);
   const selection = await selectCmmluQuestions({ dataset: params.dataset, spec: params.selection });
   const passes = params.baselinePath ? (params.divergence === false ? 2 : 3) : 1;
-  const evaluate = (model: EvalModel, phase: string) =>
+  const evaluate = (model: EvalModel, phase: string, pass: number) =>
     evaluateCmmlu({
       model,
       dataset: params.dataset,
@@ -98,13 +98,13 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
       contextLimit: params.contextLimit,
       parallel: params.parallel,
       signal: params.signal,
-      onProgress: (done, total) => params.onProgress?.({ phase, pass: phase === "cmmlu (model)" ? 0 : 1, passes, done, total, unit: "questions" }),
+      onProgress: (done, total) => params.onProgress?.({ phase, pass, passes, done, total, unit: "questions" }),
     });
 
   const model = await loadEvalModel({ path: params.modelPath, gpu: params.gpu, threads });
   let baseline: EvalModel | undefined;
   try {
-    const modelRun = await evaluate(model, "cmmlu (model)");
+    const modelRun = await evaluate(model, "cmmlu (model)", 0);
     const report: EvalReport = {
       schema: 1,
       created_at: new Date().toISOString(),
@@ -133,7 +133,7 @@ export async function runEval(params: RunEvalParams): Promise<EvalReport> {
     };
     if (params.baselinePath) {
       baseline = await loadEvalModel({ path: params.baselinePath, gpu: params.gpu, threads });
-      const baselineRun = await evaluate(baseline, "cmmlu (baseline)");
+      const baselineRun = await evaluate(baseline, "cmmlu (baseline)", 1);
       report.baseline = { ...(await describeModel(baseline)), cmmlu: cmmluResult(baselineRun, params.dataset) };
       const ours = modelRun.predictions;
       const theirs = baselineRun.predictions;

@@ -1,4 +1,5 @@
 import { ggmlTensorBytes } from "../formats/gguf/ggmlTypes.js";
+import { LLM_FFN_EXPS_REGEX } from "../vram/cpuMoeOverridePatterns.js";
 import type { VramPlanTensor } from "../vram/planVram.js";
 
 /**
@@ -20,7 +21,8 @@ export interface DecodeCost {
   relativeTime: number;
 }
 
-const EXPERT_TENSOR = /^blk\.(\d+)\.ffn_(up|down|gate|gate_up)_(ch|)exps\./;
+// the tensors --n-cpu-moe moves (the planner's rule), with the layer index captured
+const EXPERT_TENSOR = new RegExp(`^blk\\.(\\d+)\\.${LLM_FFN_EXPS_REGEX}`);
 
 /**
  * Decode speed is a model here, not a measurement: what fit uses to rank placements (experts on the

@@ -50,7 +50,7 @@ function formatValue(value: unknown, key = ""): string {
     if (SHARE_KEY.test(key) && Math.abs(value) <= 1 && !Number.isInteger(value)) return `${(value * 100).toFixed(1)}%`;
     return Number.isInteger(value) ? value.toLocaleString("en-US") : value.toPrecision(4).replace(/\.?0+$/, "");
   }
-  if (typeof value === "string") return redactPath(value);
+  if (typeof value === "string") return redactLocalPaths(value);
   if (Array.isArray(value)) {
     // a [low, high] interval of shares
     if (value.length === 2 && value.every((v) => typeof v === "number") && SHARE_KEY.test(key)) return `${formatValue(value[0], key)} – ${formatValue(value[1], key)}`;
@@ -60,8 +60,6 @@ function formatValue(value: unknown, key = ""): string {
   return String(value);
 }
 
-/** Local paths in the card: only their last component (see redactLocalPaths). */
-const redactPath = (text: string): string => redactLocalPaths(text);
 
 function cell(value: unknown, key?: string): string {
   return formatValue(value, key).replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -92,8 +90,8 @@ function renderSummary(summary: Record<string, unknown> | undefined): string[] {
     // a summary that is already Markdown tables renders as such
     const markdown = summary.text.split("\n").every((line) => line.trim() === "" || line.trimStart().startsWith("|"));
     // a plain-text summary reads as sentences, one paragraph per line (never a preformatted block)
-    const paragraphs = summary.text.split("\n").filter((line) => line.trim() !== "").flatMap((line) => [redactPath(line.trim()), ""]);
-    lines.push(...(markdown ? [redactPath(summary.text.trim()), ""] : paragraphs));
+    const paragraphs = summary.text.split("\n").filter((line) => line.trim() !== "").flatMap((line) => [redactLocalPaths(line.trim()), ""]);
+    lines.push(...(markdown ? [redactLocalPaths(summary.text.trim()), ""] : paragraphs));
   }
   return lines;
 }
@@ -178,7 +176,7 @@ export function renderModelCard(input: ModelCardInput): string {
         [...f.plannedGpuMiB.map((m, i) => [`GPU ${i}`, m]), ["host RAM", f.plannedHostMiB]],
       ),
       "",
-      `Why: ${redactPath(f.reason)}.`,
+      `Why: ${redactLocalPaths(f.reason)}.`,
       "",
       "Serve it exactly as planned:",
       "",
@@ -231,7 +229,7 @@ export function renderModelCard(input: ModelCardInput): string {
     const stages = input.stages.filter((s) => producesKind(s, kind));
     // a stage the build skipped (no GPU, offline) is said as such, not as absent
     const skipped = (input.skipped ?? []).filter((s) => s.id === kind || s.id.startsWith(kind));
-    if (stages.length === 0) lines.push(skipped.length ? `_Skipped in this build: ${skipped.map((s) => redactPath(s.reason)).join("; ")}._` : `_${none}_`, "");
+    if (stages.length === 0) lines.push(skipped.length ? `_Skipped in this build: ${skipped.map((s) => redactLocalPaths(s.reason)).join("; ")}._` : `_${none}_`, "");
     for (const stage of stages) lines.push(`Stage \`${stage.id}\` (\`${stage.stage}\`), parameters ${params(stage.params)}:`, "", ...renderSummary(stage.summary));
   }
 

@@ -7,12 +7,15 @@
  * expert biases (`blk.0.ffn_up_exps.bias`) match as well as its weights. `--cpu-moe` is the same for
  * every layer (one pattern without the layer index).
  */
+/** common/common.h's LLM_FFN_EXPS_REGEX: a layer's expert tensors (weights and biases). */
+export const LLM_FFN_EXPS_REGEX = "ffn_(up|down|gate|gate_up)_(ch|)exps";
+
 const cache = new Map<number, RegExp[]>();
 
 export function cpuMoeOverridePatterns(layers: number): readonly RegExp[] {
   let patterns = cache.get(layers);
   if (!patterns) {
-    patterns = Array.from({ length: layers }, (_, i) => new RegExp(`blk\\.${i}\\.ffn_(up|down|gate|gate_up)_(ch|)exps`));
+    patterns = Array.from({ length: layers }, (_, i) => new RegExp(`blk\\.${i}\\.${LLM_FFN_EXPS_REGEX}`));
     cache.set(layers, patterns);
   }
   return patterns;

@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.js";
+import { parseMemorySize } from "../util/parseMemorySize.js";
 import type { VramPlanGpu } from "./planVram.js";
 
 /**
@@ -12,8 +13,8 @@ export function parseGpuSpec(text: string): VramPlanGpu[] {
     const m = /^(?:(\d+)\s*[x×]\s*)?(\d+(?:\.\d+)?)\s*(GB|GiB|G|MiB|MB)$/i.exec(part);
     if (!m) throw new UsageError(`--gpus: expected e.g. 1x24GB, 2x80GB or 24GB,16GB, got ${JSON.stringify(part)}`);
     const count = m[1] ? Number(m[1]) : 1;
-    const value = Number(m[2]);
-    const memoryMiB = /^m/i.test(m[3]) ? value : value * 1024;
+    // the size's units as everywhere else (a card's "GB" is GiB)
+    const memoryMiB = parseMemorySize(`${m[2]}${m[3]}`) ?? 0;
     if (count < 1 || count > 64 || memoryMiB <= 0) throw new UsageError(`--gpus: ${JSON.stringify(part)} is out of range`);
     for (let i = 0; i < count; i++) gpus.push({ label: part.replace(/^\d+\s*[x×]\s*/i, ""), memoryMiB });
   }
