@@ -29,6 +29,21 @@ describe("formatProgress", () => {
     t = 11_000;
     expect(clock(pass(1))).toBe(2);
   });
+
+  it("a new unit or a count that goes back starts a new phase: writing after calibrating gets its own rate", () => {
+    let t = 0;
+    const clock = createPassClock(() => t);
+    t = 30_000;
+    expect(clock({ done: 8192, total: 8192, unit: "tokens" })).toBe(30);
+    // the step's second phase: bytes written, 5.6 KiB after 30 s of calibrating would read as 191 B/s
+    t = 30_500;
+    expect(clock({ done: 5760, total: 10_586_000_000, unit: "bytes" })).toBe(0);
+    t = 35_500;
+    expect(clock({ done: 5_560_000_000, total: 10_586_000_000, unit: "bytes" })).toBe(5);
+    // the same unit counting from zero again (a second file) restarts too
+    t = 36_000;
+    expect(clock({ done: 10, total: 100, unit: "bytes" })).toBe(0);
+  });
 });
 
 describe("ListrStepRunner: warnings during a step", () => {

@@ -49,19 +49,23 @@ export function formatProgress(update: ProgressUpdate, elapsedSeconds: number): 
 const singular = (unit: string) => (unit.endsWith("s") ? unit.slice(0, -1) : unit);
 
 /**
- * Times passes for formatProgress: returns the seconds since the update's pass began (since the
- * first update when there are no passes).
+ * Times passes for formatProgress: returns the seconds since the current phase began (since the
+ * first update when there is one phase). A phase is a pass, or a run of updates in one unit that
+ * does not count backwards: a step that calibrates in tokens and then writes in bytes gets a bytes
+ * rate of its own, not the bytes over the time spent calibrating.
  */
 export function createPassClock(now: () => number = () => performance.now()): (update: ProgressUpdate) => number {
-  let key: number | undefined;
+  let key: string | undefined;
+  let lastDone = 0;
   let started = now();
   return (update) => {
-    const index = update.pass?.index ?? -1;
-    if (key !== index) {
-      // the first update of a pass starts its clock (the step's start for the first pass)
+    const phase = `${update.pass?.index ?? -1}|${update.unit ?? ""}`;
+    if (key !== phase || update.done < lastDone) {
+      // the first update of a phase starts its clock (the step's start for the first phase)
       if (key !== undefined) started = now();
-      key = index;
+      key = phase;
     }
+    lastDone = update.done;
     return (now() - started) / 1000;
   };
 }
