@@ -56,6 +56,20 @@ function addInto(target: Float64Array, values: Float32Array): void {
 /** Tile edge of the transposition: a tile's rows and columns both stay in L1. */
 const TILE = 32;
 
+/**
+ * Column blocks of the staircase Gram product (addGram): with B blocks the products do (B+1)/2B of the
+ * full product's multiply-adds — 56% at 8 — while each stays a large GEMM (a block of rows against
+ * every column from its own on).
+ */
+const GRAM_BLOCKS = 8;
+
+/**
+ * gram += XᵀX for rows X [n, cols]. XᵀX is symmetric, so only what lies on and above the diagonal
+ * blocks is multiplied: block i of Xᵀ's rows against Xᵀ's rows from block i's start to the end (both
+ * contiguous in the transposed copy), and the part right of each diagonal block is mirrored into the
+ * lower triangle on the host. Why: on a CPU these products are a third of AWQ's time at full size and
+ * run near onnxruntime's peak rate (docs/benchmarks.md), so fewer multiply-adds is what makes them faster.
+ */
 async function addGram(gram: Float64Array, x: Float32Array, n: number, cols: number, backend: MatmulBackend): Promise<void> {
   const transposed = new Float32Array(cols * n);
   for (let r0 = 0; r0 < n; r0 += TILE) {
@@ -68,6 +82,36 @@ async function addGram(gram: Float64Array, x: Float32Array, n: number, cols: num
       }
     }
   }
-  const product = await backend.matmulBias({ x: transposed, n: cols, k: n, weight: transposed, m: cols });
-  addInto(gram, product);
+  // block height a multiple of the tile, so the mirroring below works in whole tiles where it can
+  const height = Math.max(TILE, Math.ceil(cols / GRAM_BLOCKS / TILE) * TILE);
+  for (let r0 = 0; r0 < cols; r0 += height) {
+    const h = Math.min(height, cols - r0);
+    const w = cols - r0;
+    const from = transposed.subarray(r0 * n);
+    const product = await backend.matmulBias({ x: from, n: h, k: n, weight: from, m: w });
+    addStaircaseBlock(gram, product, cols, r0, h, w);
+  }
+}
+
+/**
+ * Adds a staircase product P [h, w] — rows r0…r0+h of XᵀX from column r0 on — into the full Gram:
+ * P as it is above and on the diagonal, and its part right of the diagonal block transposed into the
+ * lower triangle (in tiles, so neither side strides through memory a column at a time).
+ */
+function addStaircaseBlock(gram: Float64Array, p: Float32Array, cols: number, r0: number, h: number, w: number): void {
+  for (let i = 0; i < h; i++) {
+    const g = (r0 + i) * cols + r0;
+    const o = i * w;
+    for (let j = 0; j < w; j++) gram[g + j] += p[o + j];
+  }
+  for (let j0 = h; j0 < w; j0 += TILE) {
+    const j1 = Math.min(w, j0 + TILE);
+    for (let i0 = 0; i0 < h; i0 += TILE) {
+      const i1 = Math.min(h, i0 + TILE);
+      for (let j = j0; j < j1; j++) {
+        const g = (r0 + j) * cols + r0;
+        for (let i = i0; i < i1; i++) gram[g + i] += p[i * w + j];
+      }
+    }
+  }
 }
