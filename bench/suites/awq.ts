@@ -87,9 +87,9 @@ async function runChild(tokens: number): Promise<ChildResult> {
   await addLinearInputRows({ stats: downInput, x: randomFloats(expertTokens * 2880, 1), n: expertTokens, backend });
   const candidates = awqScaleCandidates({ meanAbs: input.sumAbs.map((v) => v / expertTokens) });
   await awqScaleLosses({ weight: ew.gateUp, rows: 5760, cols: 2880, groupSize: 32, stats: input, candidates, backend });
-  const gateClip = searchAwqClip({ weight: ew.gateUp, rows: 5760, cols: 2880, groupSize: 32, blocks: gramDiagonalBlocks({ stats: input, groupSize: 32 }) });
+  const gateClip = await searchAwqClip({ weight: ew.gateUp, rows: 5760, cols: 2880, groupSize: 32, blocks: gramDiagonalBlocks({ stats: input, groupSize: 32 }), backend });
   packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.gateUp, rows: 5760, cols: 2880, groupSize: 32, clipMax: gateClip.clipMax }) });
-  const downClip = searchAwqClip({ weight: ew.down, rows: 2880, cols: 2880, groupSize: 32, blocks: gramDiagonalBlocks({ stats: downInput, groupSize: 32 }) });
+  const downClip = await searchAwqClip({ weight: ew.down, rows: 2880, cols: 2880, groupSize: 32, blocks: gramDiagonalBlocks({ stats: downInput, groupSize: 32 }), backend });
   packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.down, rows: 2880, cols: 2880, groupSize: 32, clipMax: downClip.clipMax }) });
   const expertSeconds = (performance.now() - t0) / 1000;
   await backend.dispose();

@@ -41,7 +41,7 @@ export async function accumulateExpertAwq(params: {
     state.down.set(expert, { tensors: packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.down, rows: hidden, cols: ffn, groupSize }) }) });
     return;
   }
-  const downClip = searchAwqClip({ weight: ew.down, rows: hidden, cols: ffn, groupSize, blocks: gramDiagonalBlocks({ stats: downStats, groupSize }), signal });
+  const downClip = await searchAwqClip({ weight: ew.down, rows: hidden, cols: ffn, groupSize, blocks: gramDiagonalBlocks({ stats: downStats, groupSize }), backend, signal });
   state.down.set(expert, {
     tensors: packAwqGemm({ weight: quantizeAwqGroups({ weight: ew.down, rows: hidden, cols: ffn, groupSize, clipMax: downClip.clipMax }) }),
     clip: { linear: "down_proj", lossBefore: downClip.lossBefore, lossAfter: downClip.lossAfter, clippedGroups: downClip.clippedGroups, groups: downClip.clipMax.length },

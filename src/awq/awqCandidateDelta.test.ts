@@ -21,4 +21,10 @@ describe("awqCandidateDelta", () => {
     expect(Buffer.from(out.buffer)).toEqual(Buffer.from(expected.buffer));
     expect(out.some((v) => v !== 0)).toBe(true);
   });
+
+  it("a weight that is not finite is refused with the group and row it is in", () => {
+    const weight = new Float32Array(2 * 64).fill(0.01);
+    weight[64 + 40] = Number.NaN;
+    expect(() => awqCandidateDelta({ weight, rows: 2, cols: 64, groupSize: 32, scale: new Float32Array(64).fill(1), out: new Float32Array(128) })).toThrow(/group 1 of row 1 has no finite fp16 step/);
+  });
 });

@@ -5,7 +5,7 @@ import { roundHalfToEven } from "./roundHalfToEven.js";
 /** Largest 4-bit level. */
 export const AWQ_MAX_LEVEL = 15;
 /** AutoAWQ's floor on a group's range ((max − min).clamp(min=1e-5)): a constant group still gets a non-zero step. */
-const MIN_RANGE = 1e-5;
+export const AWQ_MIN_RANGE = 1e-5;
 
 export interface AwqGroupRanges {
   /** [rows, groups] min(0, smallest value) and max(0, largest value) of each group. */
@@ -79,7 +79,7 @@ export function awqGroupGrids(params: {
       if (l < -c) l = -c;
     }
     clippedLo[k] = l;
-    steps[k] = Math.max(h - l, MIN_RANGE) / AWQ_MAX_LEVEL;
+    steps[k] = Math.max(h - l, AWQ_MIN_RANGE) / AWQ_MAX_LEVEL;
   }
   const scaleBits = f32ToF16(steps);
   const scales = f16ToF32(scaleBits);

@@ -1,3 +1,4 @@
+import type { MatmulBackend } from "../calib/matmulBackend.js";
 /**
  * The MoE group of one layer once every expert's statistics are in (AWQ, experts policy awq): shared by
  * the TypeScript-engine driver (searchGptOssAwq) and the statistics-first one
@@ -42,6 +43,8 @@ export async function finishGptOssMoeAwq(params: {
   config: GptOssHyperparameters;
   groupSize: number;
   clip: boolean;
+  /** Products for the clipping search's errors (searchAwqClip); absent: summed in float64 here. */
+  backend?: MatmulBackend;
   signal?: AbortSignal;
 }): Promise<{ linears: Map<string, AwqGemmTensors>; folded: Map<string, Float32Array>; mlpScale: Float32Array; scale: AwqScaleReport; clipping: AwqClipReport[] }> {
   const { layer, state, weights, lw, config, groupSize, signal } = params;
@@ -75,7 +78,7 @@ export async function finishGptOssMoeAwq(params: {
           for (let j = 0; j < groupSize; j++) scaled[(g * groupSize + i) * groupSize + j] /= s[g * groupSize + i] * s[g * groupSize + j];
         }
       }
-      const clip = searchAwqClip({ weight: gateUp, rows: 2 * ffn, cols: hidden, groupSize, blocks: scaled, signal });
+      const clip = await searchAwqClip({ weight: gateUp, rows: 2 * ffn, cols: hidden, groupSize, blocks: scaled, backend: params.backend, signal });
       clipMax = clip.clipMax;
       add(gateUpClip, { ...clip, groups: clip.clipMax.length });
     }

@@ -9,7 +9,7 @@ import type { LinearInputStatistics } from "./linearInputStatistics.js";
 import { packAwqGemm } from "./packAwqGemm.js";
 import { quantizeAwqGroups } from "./quantizeAwqGroups.js";
 import { scaleWeightColumns } from "./scaleWeightColumns.js";
-import { searchAwqClip } from "./searchAwqClip.js";
+import { type AwqClipSearch, searchAwqClip } from "./searchAwqClip.js";
 import { searchAwqScale } from "./searchAwqScale.js";
 
 export interface AttentionAwqResult {
@@ -117,9 +117,9 @@ export async function searchAttentionAwq(params: {
   const o = scaleWeightColumns({ weight: att.oWeight, rows: hidden, cols: qOut, scale: s2 });
 
   const clip = params.clip ?? true;
-  const vClip = clip ? searchAwqClip({ weight: v, rows: kvOut, cols: hidden, groupSize, blocks: gramDiagonalBlocks({ stats: attnStats, groupSize, inputScale: s1 }), signal }) : undefined;
-  const oClip = clip ? searchAwqClip({ weight: o, rows: hidden, cols: qOut, groupSize, blocks: gramDiagonalBlocks({ stats: oStats, groupSize, inputScale: s2 }), signal }) : undefined;
-  const clipReport = (linear: string, c: ReturnType<typeof searchAwqClip> | undefined): AwqClipReport[] =>
+  const vClip = clip ? await searchAwqClip({ weight: v, rows: kvOut, cols: hidden, groupSize, blocks: gramDiagonalBlocks({ stats: attnStats, groupSize, inputScale: s1 }), backend, signal }) : undefined;
+  const oClip = clip ? await searchAwqClip({ weight: o, rows: hidden, cols: qOut, groupSize, blocks: gramDiagonalBlocks({ stats: oStats, groupSize, inputScale: s2 }), backend, signal }) : undefined;
+  const clipReport = (linear: string, c: AwqClipSearch | undefined): AwqClipReport[] =>
     c ? [{ linear, lossBefore: c.lossBefore, lossAfter: c.lossAfter, clippedGroups: c.clippedGroups, groups: c.clipMax.length }] : [];
   return {
     linears: new Map([

@@ -106,7 +106,7 @@ describe("AWQ scale search", () => {
     expect((await searchAwqScale({ weight, rows, cols, groupSize: 32, stats, gramRank: cols, backend })).losses).toEqual(exact.losses);
   });
 
-  it("clipping: each group's error never grows, and an outlier weight gets clipped", () => {
+  it("clipping: each group's error never grows, and an outlier weight gets clipped", async () => {
     const cols = 64;
     const rows = 4;
     const weight = weights(rows, cols, 6);
@@ -114,7 +114,13 @@ describe("AWQ scale search", () => {
     const x = activations(256, cols, 7).map((v) => v / 30);
     const stats = { cols, count: 256, sumAbs: new Float64Array(cols), sum: new Float64Array(cols), keepRows: true, rows: x };
     const blocks = gramDiagonalBlocks({ stats, groupSize: 32 });
-    const clip = searchAwqClip({ weight, rows, cols, groupSize: 32, blocks });
+    const clip = await searchAwqClip({ weight, rows, cols, groupSize: 32, blocks });
+    // the errors as products through a backend: the same picks, the same losses to float32's precision
+    const viaProducts = await searchAwqClip({ weight, rows, cols, groupSize: 32, blocks, backend });
+    expect(Array.from(viaProducts.clipMax)).toEqual(Array.from(clip.clipMax));
+    expect(viaProducts.clippedGroups).toBe(clip.clippedGroups);
+    expect(viaProducts.lossAfter / clip.lossAfter - 1).toBeLessThan(1e-5);
+    expect(Math.abs(viaProducts.lossBefore / clip.lossBefore - 1)).toBeLessThan(1e-5);
     expect(clip.lossAfter).toBeLessThanOrEqual(clip.lossBefore);
     expect(clip.clipMax[0]).toBeLessThan(0.5);
     // the chosen clipping reproduces the error it reports

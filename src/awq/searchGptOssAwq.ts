@@ -207,7 +207,7 @@ async function searchWithActivations(params: SearchGptOssAwqParams, base: GptOss
           const { linears, folded, scales, clipping } = attentionLayerOutputs({ layer, attention: att });
           let mlpScale: Float32Array | undefined;
           if (params.experts === "awq") {
-            const moeResult = await finishGptOssMoeAwq({ layer, state: moe!, weights: base, lw: layerWeights!, config, groupSize, clip, signal });
+            const moeResult = await finishGptOssMoeAwq({ layer, state: moe!, weights: base, lw: layerWeights!, config, groupSize, clip, backend, signal });
             for (const [name, tensors] of moeResult.linears) linears.set(name, tensors);
             for (const [name, values] of moeResult.folded) folded.set(name, values);
             scales.push(moeResult.scale);

@@ -298,7 +298,7 @@ async function searchLayer(params: {
       signal?.throwIfAborted();
       await accumulateExpertAwq({ state, expert: e, weights: await weights.expert(layer, e), hidden, ffn, groupSize, clip, gramRank: params.gramRank, backend, signal });
     }
-    const moe = await finishGptOssMoeAwq({ layer, state, weights, lw, config, groupSize, clip, signal });
+    const moe = await finishGptOssMoeAwq({ layer, state, weights, lw, config, groupSize, clip, backend, signal });
     for (const [name, tensors] of moe.linears) linears.set(name, tensors);
     for (const [name, values] of moe.folded) folded.set(name, values);
     scales.push(moe.scale);
