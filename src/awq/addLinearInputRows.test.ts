@@ -19,7 +19,14 @@ async function checkStaircase(backend: MatmulBackend): Promise<void> {
   const next = mulberry32(15);
   const calls = [70, 33].map((n) => ({ n, x: Float32Array.from({ length: n * cols }, () => next() * 2 - 1) }));
   const products: Array<{ n: number; m: number; k: number }> = [];
-  const counting: MatmulBackend = { ...backend, name: backend.name, matmulBias: (p) => (products.push({ n: p.n, m: p.m, k: p.k }), backend.matmulBias(p)) };
+  const counting: MatmulBackend = {
+    ...backend,
+    name: backend.name,
+    matmulBias: (p) => {
+      products.push({ n: p.n, m: p.m, k: p.k });
+      return backend.matmulBias(p);
+    },
+  };
   const stats = createLinearInputStatistics({ cols });
   for (const { x, n } of calls) await addLinearInputRows({ stats, x, n, backend: counting });
   const expected = referenceGram(calls[0].x, calls[0].n, cols);
