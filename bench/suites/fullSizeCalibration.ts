@@ -39,7 +39,7 @@ interface Row {
   commit: string;
 }
 
-const ROW_IDS = ["anchor", "prune", "awq-16", "awq-128", "build-pruned-15b", "build-awq-4bit"] as const;
+const ROW_IDS = ["anchor", "prune", "prune-mapped", "awq-16", "awq-128", "build-pruned-15b", "build-awq-4bit"] as const;
 type RowId = (typeof ROW_IDS)[number];
 
 /**
@@ -107,20 +107,28 @@ export async function benchFullSizeCalibration(): Promise<void> {
         ]),
       ),
       "",
-      "Reproduce: `npm run bench -- full-size-calibration` (OSS_PREP_BENCH_ROWS=anchor,prune,awq-16,awq-128 picks the runs).",
+      "Reproduce: `npm run bench -- full-size-calibration` (OSS_PREP_BENCH_ROWS=anchor,prune,prune-mapped,awq-16,awq-128 picks the runs).",
     ].join("\n");
     await writeBenchSection("full-size-calibration", text);
   };
 
   const out = join(dir, "calib-out");
   await mkdir(out, { recursive: true });
-  const runs: Array<{ id: RowId; label: string; tokens: number; args: string[]; cleanup?: string[] }> = [
+  const runs: Array<{ id: RowId; label: string; tokens: number; args: string[]; env?: Record<string, string>; cleanup?: string[] }> = [
     { id: "anchor", label: "anchor: node-llama-cpp prompt processing, 16 × 512 tokens", tokens: 8192, args: ["--prompt-anchor", gguf, sequencesFile, String(threads)] },
     {
       id: "prune",
       label: "`oss-prep prune` REAP + FLAP, 8,192 tokens (16 × 512), 22 experts kept, pruned checkpoint written",
       tokens: 8192,
       args: ["prune", synth, "--engine", "llama", "--gguf", gguf, "--calib", calibText, "--calib-tokens", "8192", "--calib-length", "512", "--experts-keep", "22", "-o", join(out, "prune"), "--json"],
+    },
+    {
+      // the same run with llama.cpp's repacked copy of the weights off: what peak RSS is without it, and what it costs in time
+      id: "prune-mapped",
+      label: "`oss-prep prune` as above, weights mapped only (OSS_PREP_LLAMA_REPACK=0: no repacked copy)",
+      tokens: 8192,
+      args: ["prune", synth, "--engine", "llama", "--gguf", gguf, "--calib", calibText, "--calib-tokens", "8192", "--calib-seqlen", "512", "--experts-keep", "22", "-o", join(out, "prune-mapped"), "--json"],
+      env: { OSS_PREP_LLAMA_REPACK: "0" },
     },
     {
       id: "awq-16",
@@ -161,7 +169,7 @@ export async function benchFullSizeCalibration(): Promise<void> {
     if (target) await rm(target, { recursive: true, force: true });
     for (const path of run.cleanup ?? []) await rm(path, { recursive: true, force: true });
     const l = load();
-    const m = await measureCli(run.args);
+    const m = await measureCli(run.args, run.env);
     rows.set(run.id, { id: run.id, label: run.label, tokens: run.tokens, m, load: l, date: new Date().toISOString().slice(0, 10), commit });
     log(`${run.label}: ${fmtS(m.wallSeconds)} wall, ${fmtS(m.cpuSeconds)} CPU, ${fmtGiB(m.peakRssBytes)} peak RSS; ${JSON.stringify(m.output?.seconds ?? {})}`);
     await write();
