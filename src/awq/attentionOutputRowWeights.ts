@@ -99,6 +99,7 @@ export async function attentionOutputRowWeights(params: {
   const headSpread = new Float64Array(nHeads);
   const cov = new Float64Array(d * d);
   const oCross = new Float64Array(d * d);
+  const headColumns = new Float32Array(d * hidden);
   for (let g = 0; g < nKvHeads; g++) {
     for (let e = 0; e < d; e++) {
       const pe = (g * d + e) * hidden;
@@ -111,15 +112,14 @@ export async function attentionOutputRowWeights(params: {
     }
     for (let rep = 0; rep < nRep; rep++) {
       const h = g * nRep + rep;
-      oCross.fill(0);
+      // W_o,hᵀW_o,h as a product of the head's columns, gathered as rows [d, hidden]: hidden·d² multiply-adds
+      // per head (0.75 G for gpt-oss-20b's 64 heads), which in scalar JavaScript were a third of this function
       for (let o = 0; o < hidden; o++) {
         const row = o * qOut + h * d;
-        for (let e = 0; e < d; e++) {
-          const we = att.oWeight[row + e];
-          if (we === 0) continue;
-          for (let f = 0; f < d; f++) oCross[e * d + f] += we * att.oWeight[row + f];
-        }
+        for (let e = 0; e < d; e++) headColumns[e * hidden + o] = att.oWeight[row + e];
       }
+      const cross = await backend.matmulBias({ x: headColumns, n: d, k: hidden, weight: headColumns, m: d });
+      for (let i = 0; i < d * d; i++) oCross[i] = cross[i];
       let spread = 0;
       for (let i = 0; i < d * d; i++) spread += cov[i] * oCross[i];
       headSpread[h] = Math.max(0, spread);
