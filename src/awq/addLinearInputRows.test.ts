@@ -4,7 +4,7 @@ import { createPlainMatmulBackend } from "../calib/createPlainMatmulBackend.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import { mulberry32 } from "../util/mulberry32.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
-import { createLinearInputStatistics } from "./linearInputStatistics.js";
+import { completeGram, createLinearInputStatistics } from "./linearInputStatistics.js";
 
 /** XᵀX in float64, entry by entry: the reference the staircase product must reproduce. */
 function referenceGram(x: Float32Array, n: number, cols: number): Float64Array {
@@ -53,6 +53,24 @@ async function checkStaircase(backend: MatmulBackend): Promise<void> {
 describe("addLinearInputRows: the Gram as a staircase of products", () => {
   it("matches XᵀX computed entry by entry, symmetric, with ~60% of the multiply-adds (plain backend)", async () => {
     await checkStaircase(createPlainMatmulBackend());
+  });
+
+  it("upper triangle only, completed once (completeGram): the same Gram", async () => {
+    const backend = createPlainMatmulBackend();
+    const cols = 300;
+    const next = mulberry32(16);
+    const x = Float32Array.from({ length: 90 * cols }, () => next() * 2 - 1);
+    const full = createLinearInputStatistics({ cols });
+    const upper = createLinearInputStatistics({ cols });
+    for (const at of [0, 50]) {
+      const n = at === 0 ? 50 : 40;
+      await addLinearInputRows({ stats: full, x: x.subarray(at * cols), n, backend });
+      await addLinearInputRows({ stats: upper, x: x.subarray(at * cols), n, backend, upperOnly: true });
+    }
+    expect(upper.upperOnly).toBe(true);
+    completeGram(upper);
+    expect(upper.upperOnly).toBe(false);
+    expect(Buffer.from(upper.gram!.buffer)).toEqual(Buffer.from(full.gram!.buffer));
   });
 
   it("the same through onnxruntime, whose tensors view subarrays of the transposed rows", async () => {

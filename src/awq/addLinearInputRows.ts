@@ -3,10 +3,13 @@ import type { LinearInputStatistics } from "./linearInputStatistics.js";
 
 /**
  * Add n rows of a linear's input to its statistics. The Gram update XᵀX goes through the matmul
- * backend as one product of the transposed batch with itself ([cols, n] · [n, cols]).
+ * backend as products of the transposed batch with itself ([cols, n] · [n, cols], see addGram).
+ * `upperOnly` leaves the lower triangle to completeGram (stats.upperOnly is set): for a caller that
+ * adds many batches and completes once (createRowBatch).
  */
-export async function addLinearInputRows(params: { stats: LinearInputStatistics; x: Float32Array; n: number; backend: MatmulBackend }): Promise<void> {
+export async function addLinearInputRows(params: { stats: LinearInputStatistics; x: Float32Array; n: number; backend: MatmulBackend; upperOnly?: boolean }): Promise<void> {
   const { stats, x, n, backend } = params;
+  const upperOnly = params.upperOnly ?? false;
   const { cols } = stats;
   if (n === 0) return;
   if (!stats.rows && backend.inputStatistics) {
@@ -40,10 +43,12 @@ export async function addLinearInputRows(params: { stats: LinearInputStatistics;
     // too many rows to keep: switch to the Gram matrix, starting with the rows kept so far
     const kept = stats.count;
     stats.gram = new Float64Array(cols * cols);
-    if (kept > 0) await addGram(stats.gram, stats.rows, kept, cols, backend);
+    if (kept > 0) await addGram(stats.gram, stats.rows, kept, cols, backend, upperOnly);
     stats.rows = undefined;
   }
-  await addGram(stats.gram!, x, n, cols, backend);
+  await addGram(stats.gram!, x, n, cols, backend, upperOnly);
+  // a full addition keeps an incomplete lower triangle incomplete: completeGram overwrites it from the upper one
+  if (upperOnly) stats.upperOnly = true;
   stats.count += n;
 }
 
@@ -70,7 +75,7 @@ const GRAM_BLOCKS = 8;
  * lower triangle on the host. Why: on a CPU these products are a third of AWQ's time at full size and
  * run near onnxruntime's peak rate (docs/benchmarks.md), so fewer multiply-adds is what makes them faster.
  */
-async function addGram(gram: Float64Array, x: Float32Array, n: number, cols: number, backend: MatmulBackend): Promise<void> {
+async function addGram(gram: Float64Array, x: Float32Array, n: number, cols: number, backend: MatmulBackend, upperOnly: boolean): Promise<void> {
   const transposed = new Float32Array(cols * n);
   for (let r0 = 0; r0 < n; r0 += TILE) {
     const r1 = Math.min(n, r0 + TILE);
@@ -89,21 +94,22 @@ async function addGram(gram: Float64Array, x: Float32Array, n: number, cols: num
     const w = cols - r0;
     const from = transposed.subarray(r0 * n);
     const product = await backend.matmulBias({ x: from, n: h, k: n, weight: from, m: w });
-    addStaircaseBlock(gram, product, cols, r0, h, w);
+    addStaircaseBlock(gram, product, cols, r0, h, w, upperOnly);
   }
 }
 
 /**
  * Adds a staircase product P [h, w] — rows r0…r0+h of XᵀX from column r0 on — into the full Gram:
- * P as it is above and on the diagonal, and its part right of the diagonal block transposed into the
- * lower triangle (in tiles, so neither side strides through memory a column at a time).
+ * P as it is above and on the diagonal, and (unless upperOnly) its part right of the diagonal block
+ * transposed into the lower triangle (in tiles, so neither side strides through memory a column at a time).
  */
-function addStaircaseBlock(gram: Float64Array, p: Float32Array, cols: number, r0: number, h: number, w: number): void {
+function addStaircaseBlock(gram: Float64Array, p: Float32Array, cols: number, r0: number, h: number, w: number, upperOnly: boolean): void {
   for (let i = 0; i < h; i++) {
     const g = (r0 + i) * cols + r0;
     const o = i * w;
     for (let j = 0; j < w; j++) gram[g + j] += p[o + j];
   }
+  if (upperOnly) return;
   for (let j0 = h; j0 < w; j0 += TILE) {
     const j1 = Math.min(w, j0 + TILE);
     for (let i0 = 0; i0 < h; i0 += TILE) {

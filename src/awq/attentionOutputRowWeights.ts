@@ -2,7 +2,7 @@ import type { GptOssHyperparameters } from "../arch/gpt-oss/index.js";
 import type { GptOssAttentionWeights } from "../calib/gptOssWeights.js";
 import { computeRopeFrequencies } from "../calib/computeRopeFrequencies.js";
 import type { MatmulBackend } from "../calib/matmulBackend.js";
-import type { LinearInputStatistics } from "./linearInputStatistics.js";
+import { checkGramComplete, type LinearInputStatistics } from "./linearInputStatistics.js";
 
 /** Measured on the fixture (scripts/awq-objective-check.mjs; docs/awq.md), confirmed on two pruned models of other shapes. */
 export const ATTENTION_CONCENTRATION = 0.3;
@@ -169,6 +169,7 @@ async function secondMomentTimesWeights(params: {
 }): Promise<Float32Array[]> {
   const { stats, backend, hidden, count } = params;
   const gram = new Float32Array(hidden * hidden);
+  checkGramComplete(stats, "attentionOutputRowWeights");
   if (stats.gram) for (let i = 0; i < gram.length; i++) gram[i] = stats.gram[i] / count;
   else if (stats.rows) {
     const x = stats.rows;

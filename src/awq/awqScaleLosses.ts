@@ -2,7 +2,7 @@ import type { MatmulBackend } from "../calib/matmulBackend.js";
 import type { AwqScaleCandidate } from "./awqScaleCandidates.js";
 import { awqCandidateDelta } from "./awqCandidateDelta.js";
 import { type FactoredGram, factorGram } from "./factorGram.js";
-import type { LinearInputStatistics } from "./linearInputStatistics.js";
+import { checkGramComplete, type LinearInputStatistics } from "./linearInputStatistics.js";
 import { outputErrorLoss } from "./outputErrorLoss.js";
 
 /**
@@ -34,6 +34,7 @@ export async function awqScaleLosses(params: {
   const rank = params.gramRank ?? 0;
   let factored: FactoredGram | undefined;
   let gram32: Float32Array | undefined;
+  checkGramComplete(stats, "awqScaleLosses");
   if (stats.gram && !stats.rows && rank > 0 && rank < cols) factored = await factorGram({ gram: stats.gram, cols, rank, backend });
   else if (stats.gram) gram32 = Float32Array.from(stats.gram);
   const delta = new Float32Array(rows * cols);

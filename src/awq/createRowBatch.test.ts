@@ -3,6 +3,7 @@ import { createPlainMatmulBackend } from "../calib/createPlainMatmulBackend.js";
 import { mulberry32 } from "../util/mulberry32.js";
 import { addLinearInputRows } from "./addLinearInputRows.js";
 import { createRowBatch } from "./createRowBatch.js";
+import { gramDiagonalBlocks } from "./gramDiagonalBlocks.js";
 import { createLinearInputStatistics } from "./linearInputStatistics.js";
 
 describe("createRowBatch", () => {
@@ -25,9 +26,14 @@ describe("createRowBatch", () => {
     const batch = createRowBatch({ stats: batched, rows: 40, backend: counting });
     for (const { x, n } of calls) await batch.add(x, n);
     expect(products).toEqual([40, 40]); // 105 rows: two full products, 25 held
+    // until flush, the Gram holds its upper triangle only, and readers refuse it
+    expect(batched.upperOnly).toBe(true);
+    expect(() => gramDiagonalBlocks({ stats: batched, groupSize: 8 })).toThrow(/only its upper triangle/);
     await batch.flush();
     expect(products).toEqual([40, 40, 25]);
     expect(batched.count).toBe(105);
+    expect(batched.upperOnly).toBe(false);
+    for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) expect(batched.gram![i * cols + j]).toBe(batched.gram![j * cols + i]);
     for (let i = 0; i < cols * cols; i++) expect(batched.gram![i]).toBeCloseTo(direct.gram![i], 4);
     for (let c = 0; c < cols; c++) expect(batched.sumAbs[c]).toBeCloseTo(direct.sumAbs[c], 4);
     // rows 0: every call's rows go on at once

@@ -1,4 +1,4 @@
-import type { LinearInputStatistics } from "./linearInputStatistics.js";
+import { checkGramComplete, type LinearInputStatistics } from "./linearInputStatistics.js";
 
 /**
  * The diagonal blocks of XᵀX / tokens for groups of `groupSize` input channels, [groups][groupSize²]
@@ -12,6 +12,7 @@ export function gramDiagonalBlocks(params: { stats: LinearInputStatistics; group
   const groups = cols / groupSize;
   const blocks = new Float64Array(groups * groupSize * groupSize);
   if (count === 0) return blocks;
+  checkGramComplete(stats, "gramDiagonalBlocks");
   if (stats.gram) {
     for (let g = 0; g < groups; g++) {
       for (let i = 0; i < groupSize; i++) {

@@ -19,10 +19,29 @@ export interface LinearInputStatistics {
   rows?: Float32Array;
   /** XᵀX, once the rows are not kept. */
   gram?: Float64Array;
+  /**
+   * True while only the Gram's upper triangle holds every row (createRowBatch leaves the mirroring to
+   * its flush: one pass at the end instead of one per product). Readers of `gram` refuse it then
+   * (checkGramComplete).
+   */
+  upperOnly?: boolean;
 }
 
 export function createLinearInputStatistics(params: { cols: number; keepRows?: boolean }): LinearInputStatistics {
   const { cols } = params;
   const keepRows = params.keepRows ?? false;
   return { cols, count: 0, sumAbs: new Float64Array(cols), sum: new Float64Array(cols), keepRows, rows: keepRows ? new Float32Array(0) : undefined, gram: keepRows ? undefined : new Float64Array(cols * cols) };
+}
+
+/** Throws when the Gram's lower triangle is still pending (see LinearInputStatistics.upperOnly): a bug in the caller. */
+export function checkGramComplete(stats: LinearInputStatistics, reader: string): void {
+  if (stats.upperOnly) throw new Error(`${reader}: the Gram matrix has only its upper triangle (flush the row batch that filled it first)`);
+}
+
+/** Completes a Gram filled upper triangle only: copies it onto the lower one. */
+export function completeGram(stats: LinearInputStatistics): void {
+  if (!stats.upperOnly || !stats.gram) return;
+  const { cols, gram } = stats;
+  for (let i = 1; i < cols; i++) for (let j = 0; j < i; j++) gram[i * cols + j] = gram[j * cols + i];
+  stats.upperOnly = false;
 }

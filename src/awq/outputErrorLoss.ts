@@ -1,6 +1,6 @@
 import type { MatmulBackend } from "../calib/matmulBackend.js";
 import type { FactoredGram } from "./factorGram.js";
-import type { LinearInputStatistics } from "./linearInputStatistics.js";
+import { checkGramComplete, type LinearInputStatistics } from "./linearInputStatistics.js";
 
 /**
  * Mean squared output error of a weight error ΔW [rows, cols] on the calibration inputs:
@@ -39,6 +39,7 @@ export async function outputErrorLoss(params: {
     return sum / count + meanPart;
   }
   if (params.factored) return (await factoredLoss(delta, rows, params.factored, rowWeights, backend)) / count + meanPart;
+  checkGramComplete(stats, "outputErrorLoss");
   const gram = params.gram32 ?? Float32Array.from(stats.gram!);
   const product = await backend.matmulBias({ x: delta, n: rows, k: cols, weight: gram, m: cols });
   let sum = 0;
