@@ -114,20 +114,21 @@ export async function benchFullSizeCalibration(): Promise<void> {
 
   const out = join(dir, "calib-out");
   await mkdir(out, { recursive: true });
+  const pruneArgs = (target: string) => ["prune", synth, "--engine", "llama", "--gguf", gguf, "--calib", calibText, "--calib-tokens", "8192", "--calib-seqlen", "512", "--experts-keep", "22", "-o", target, "--json"];
   const runs: Array<{ id: RowId; label: string; tokens: number; args: string[]; env?: Record<string, string>; cleanup?: string[] }> = [
     { id: "anchor", label: "anchor: node-llama-cpp prompt processing, 16 × 512 tokens", tokens: 8192, args: ["--prompt-anchor", gguf, sequencesFile, String(threads)] },
     {
       id: "prune",
       label: "`oss-prep prune` REAP + FLAP, 8,192 tokens (16 × 512), 22 experts kept, pruned checkpoint written",
       tokens: 8192,
-      args: ["prune", synth, "--engine", "llama", "--gguf", gguf, "--calib", calibText, "--calib-tokens", "8192", "--calib-length", "512", "--experts-keep", "22", "-o", join(out, "prune"), "--json"],
+      args: pruneArgs(join(out, "prune")),
     },
     {
       // the same run with llama.cpp's repacked copy of the weights off: what peak RSS is without it, and what it costs in time
       id: "prune-mapped",
       label: "`oss-prep prune` as above, weights mapped only (OSS_PREP_LLAMA_REPACK=0: no repacked copy)",
       tokens: 8192,
-      args: ["prune", synth, "--engine", "llama", "--gguf", gguf, "--calib", calibText, "--calib-tokens", "8192", "--calib-seqlen", "512", "--experts-keep", "22", "-o", join(out, "prune-mapped"), "--json"],
+      args: pruneArgs(join(out, "prune-mapped")),
       env: { OSS_PREP_LLAMA_REPACK: "0" },
     },
     {
@@ -173,7 +174,8 @@ export async function benchFullSizeCalibration(): Promise<void> {
     rows.set(run.id, { id: run.id, label: run.label, tokens: run.tokens, m, load: l, date: new Date().toISOString().slice(0, 10), commit });
     log(`${run.label}: ${fmtS(m.wallSeconds)} wall, ${fmtS(m.cpuSeconds)} CPU, ${fmtGiB(m.peakRssBytes)} peak RSS; ${JSON.stringify(m.output?.seconds ?? {})}`);
     await write();
-    for (const path of run.cleanup ?? []) await rm(path, { recursive: true, force: true });
+    // nothing reads a run's output afterwards, and each is ~10 GB: the next run needs the disk
+    for (const path of [...(target ? [target] : []), ...(run.cleanup ?? [])]) await rm(path, { recursive: true, force: true });
   }
 }
 

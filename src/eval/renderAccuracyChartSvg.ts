@@ -1,4 +1,5 @@
 import { escapeHtml } from "../util/escapeHtml.js";
+import { estimateTextWidth } from "../util/estimateTextWidth.js";
 
 export interface AccuracyChartRow {
   label: string;
@@ -19,8 +20,6 @@ const CHANCE_COLOR = "#c00";
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const f = (v: number) => v.toFixed(1);
-/** Estimated text width (no font at hand in a pure renderer); generous, so labels are not cut. */
-const textWidth = (text: string, size: number) => [...text].length * size * 0.62;
 
 /**
  * Horizontal bars of accuracy with their 95% intervals, one group per row (a subject, or all questions)
@@ -29,7 +28,7 @@ const textWidth = (text: string, size: number) => [...text].length * size * 0.62
  */
 export function renderAccuracyChartSvg(params: { title: string; series: Array<{ name: string; color: string }>; rows: AccuracyChartRow[]; chance: number }): string {
   const { series, rows, chance } = params;
-  const left = Math.min(360, Math.max(120, ...rows.map((r) => textWidth(r.label, FONT) + 14)));
+  const left = Math.min(360, Math.max(120, ...rows.map((r) => estimateTextWidth(r.label, FONT) + 14)));
   const plotWidth = WIDTH - left - RIGHT;
   const x = (v: number) => left + Math.max(0, Math.min(1, v)) * plotWidth;
   const legendY = 40;
@@ -43,7 +42,7 @@ export function renderAccuracyChartSvg(params: { title: string; series: Array<{ 
     let lx = left;
     for (const s of series) {
       parts.push(`<g data-legend="${escapeHtml(s.name)}"><rect x="${f(lx)}" y="${legendY - 10}" width="14" height="10" fill="${s.color}"/><text x="${f(lx + 20)}" y="${legendY}" font-size="${FONT}">${escapeHtml(s.name)}</text></g>`);
-      lx += 20 + textWidth(s.name, FONT) + 24;
+      lx += 20 + estimateTextWidth(s.name, FONT) + 24;
     }
   }
 

@@ -1,4 +1,5 @@
 import { escapeHtml } from "../util/escapeHtml.js";
+import { estimateTextWidth } from "../util/estimateTextWidth.js";
 import { niceTicks } from "../util/niceTicks.js";
 import { totalMemorySeries } from "./summarizeVramTrace.js";
 import type { GpuMemorySample, VramReport } from "./types.js";
@@ -31,12 +32,7 @@ const CARD_ON_SCALE_SHARE = 0.6;
 
 const mib = (v: number) => Math.round(v).toLocaleString("en-US");
 const f = (v: number) => v.toFixed(1);
-/**
- * A text's width in SVG units, estimated: the renderer is a pure function with no font at hand. 0.62 em
- * per character is above the average of DejaVu Sans (the widest common sans) for the names used here,
- * so labels laid out with it do not collide; the browser test measures the real boxes.
- */
-const textWidth = (text: string, size = FONT) => text.length * size * 0.62;
+const textWidth = (text: string, size = FONT) => estimateTextWidth(text, size);
 
 /**
  * The VRAM trace as an SVG figure: memory.used per GPU (and their sum) over time, the workload's
