@@ -48,53 +48,15 @@ export async function searchAwqClip(params: {
   let lossBefore = 0;
   const candidate = new Float32Array(rows * groups);
   const quantized = new Float32Array(rows * cols);
-  const delta = new Float64Array(groupSize);
   const errors = new Float64Array(rows * groups);
-  const { backend } = params;
-  // per group: G_gg as float32 (symmetric, so it is its own [m, k] weight) and the rows' δ gathered
-  const blocks32 = backend ? Float32Array.from(blocks) : undefined;
-  const groupDelta = backend ? new Float32Array(rows * groupSize) : undefined;
+  const shape = { weight, rows, cols, groupSize, blocks };
+  const groupErrors = params.backend ? groupErrorsByProducts({ ...shape, backend: params.backend }) : groupErrorsInFloat64(shape);
   for (let step = 0; step < steps; step++) {
     params.signal?.throwIfAborted();
     const ratio = 1 - step / grid;
     for (let k = 0; k < candidate.length; k++) candidate[k] = maxAbs[k] * ratio;
     fakeQuantizeAwqGroups({ weight, rows, cols, groupSize, clipMax: candidate, ranges, out: quantized });
-    if (backend && blocks32 && groupDelta) {
-      const size = groupSize * groupSize;
-      for (let g = 0; g < groups; g++) {
-        for (let r = 0; r < rows; r++) {
-          const o = r * cols + g * groupSize;
-          const d = r * groupSize;
-          for (let i = 0; i < groupSize; i++) groupDelta[d + i] = quantized[o + i] - weight[o + i];
-        }
-        const product = await backend.matmulBias({ x: groupDelta, n: rows, k: groupSize, weight: blocks32.subarray(g * size, (g + 1) * size), m: groupSize });
-        for (let r = 0; r < rows; r++) {
-          const d = r * groupSize;
-          let error = 0;
-          for (let i = 0; i < groupSize; i++) error += product[d + i] * groupDelta[d + i];
-          errors[r * groups + g] = error;
-        }
-      }
-    } else {
-      for (let r = 0; r < rows; r++) {
-        for (let g = 0; g < groups; g++) {
-          const o = r * cols + g * groupSize;
-          for (let i = 0; i < groupSize; i++) delta[i] = quantized[o + i] - weight[o + i];
-          // δᵀ·B·δ over the upper triangle (B is symmetric)
-          const b = g * groupSize * groupSize;
-          let error = 0;
-          for (let i = 0; i < groupSize; i++) {
-            const di = delta[i];
-            if (di === 0) continue;
-            const bi = b + i * groupSize;
-            let row = 0.5 * blocks[bi + i] * di;
-            for (let j = i + 1; j < groupSize; j++) row += blocks[bi + j] * delta[j];
-            error += 2 * di * row;
-          }
-          errors[r * groups + g] = error;
-        }
-      }
-    }
+    await groupErrors(quantized, errors);
     for (let k = 0; k < errors.length; k++) {
       const error = errors[k];
       if (step === 0) lossBefore += error;
@@ -111,4 +73,67 @@ export async function searchAwqClip(params: {
     if (clipMax[k] < maxAbs[k]) clippedGroups++;
   }
   return { clipMax, lossBefore, lossAfter, clippedGroups };
+}
+
+interface ClipShape {
+  weight: Float32Array;
+  rows: number;
+  cols: number;
+  groupSize: number;
+  blocks: Float64Array;
+}
+
+/** Writes δ·G_gg·δᵀ of every row and group ([rows, groups]) for the quantized weights into `errors`. */
+type GroupErrors = (quantized: Float32Array, errors: Float64Array) => Promise<void>;
+
+/** Per group, the rows' δ [rows, groupSize] times G_gg through the backend, then a row-wise dot with δ. */
+function groupErrorsByProducts(params: ClipShape & { backend: MatmulBackend }): GroupErrors {
+  const { weight, rows, cols, groupSize, backend } = params;
+  const groups = cols / groupSize;
+  const size = groupSize * groupSize;
+  // G_gg as float32 (symmetric, so it is its own [m, k] weight) and the rows' δ gathered per group
+  const blocks32 = Float32Array.from(params.blocks);
+  const groupDelta = new Float32Array(rows * groupSize);
+  return async (quantized, errors) => {
+    for (let g = 0; g < groups; g++) {
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols + g * groupSize;
+        const d = r * groupSize;
+        for (let i = 0; i < groupSize; i++) groupDelta[d + i] = quantized[o + i] - weight[o + i];
+      }
+      const product = await backend.matmulBias({ x: groupDelta, n: rows, k: groupSize, weight: blocks32.subarray(g * size, (g + 1) * size), m: groupSize });
+      for (let r = 0; r < rows; r++) {
+        const d = r * groupSize;
+        let error = 0;
+        for (let i = 0; i < groupSize; i++) error += product[d + i] * groupDelta[d + i];
+        errors[r * groups + g] = error;
+      }
+    }
+  };
+}
+
+/** The quadratic forms summed in float64 over the upper triangle (G_gg is symmetric). */
+function groupErrorsInFloat64(params: ClipShape): GroupErrors {
+  const { weight, rows, cols, groupSize, blocks } = params;
+  const groups = cols / groupSize;
+  const delta = new Float64Array(groupSize);
+  return async (quantized, errors) => {
+    for (let r = 0; r < rows; r++) {
+      for (let g = 0; g < groups; g++) {
+        const o = r * cols + g * groupSize;
+        for (let i = 0; i < groupSize; i++) delta[i] = quantized[o + i] - weight[o + i];
+        const b = g * groupSize * groupSize;
+        let error = 0;
+        for (let i = 0; i < groupSize; i++) {
+          const di = delta[i];
+          if (di === 0) continue;
+          const bi = b + i * groupSize;
+          let row = 0.5 * blocks[bi + i] * di;
+          for (let j = i + 1; j < groupSize; j++) row += blocks[bi + j] * delta[j];
+          error += 2 * di * row;
+        }
+        errors[r * groups + g] = error;
+      }
+    }
+  };
 }
